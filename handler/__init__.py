@@ -1,0 +1,1 @@
+"""Triage Line: an SMS and voice triage line for muscle spasms and leg cramps."""

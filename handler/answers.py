@@ -1,0 +1,128 @@
+"""Understanding what a patient types (or says) in answer to a question.
+
+Pure functions. An answer becomes the tuple of chosen choice positions
+(0-based); for a yes/no question, yes is position 0 and no is position 1.
+None means the answer was not understood.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+
+YES_WORDS = frozenset({"y", "yes", "yeah", "yep", "yup", "ya", "yea", "yah", "yes please",
+                       "sure", "correct", "true", "definitely", "absolutely", "i do", "i am",
+                       "i have", "affirmative", "ok", "okay"})
+NO_WORDS = frozenset({"n", "no", "nope", "nah", "na", "not", "never", "negative", "false",
+                      "no thanks", "not really", "i dont", "i do not", "i am not", "im not",
+                      "i have not", "i havent", "none"})
+# Single words that lean one way inside a longer answer ("yes I do", "no I don't").
+YES_TOKENS = frozenset({"y", "yes", "yeah", "yep", "yup", "ya", "yea", "yah", "sure",
+                        "correct", "definitely", "absolutely"})
+NO_TOKENS = frozenset({"n", "no", "nope", "nah", "not", "dont", "never", "havent", "isnt",
+                       "arent", "doesnt", "didnt"})
+UNSURE = ("dont know", "do not know", "not sure", "unsure", "maybe", "idk", "no idea",
+          "dunno", "perhaps", "possibly", "kind of", "kinda", "sort of")
+NONE_WORDS = frozenset({"0", "none", "zero", "nothing", "neither", "none of these",
+                        "none of them", "none of those", "none of the above", "no", "nope",
+                        "n", "nah", "no none", "not any", "not any of these", "nothing like that"})
+ALL_WORDS = frozenset({"all", "all of them", "all of these", "all of those", "all of the above"})
+NUMBER_WORDS = {"zero": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5",
+                "six": "6", "seven": "7", "eight": "8", "nine": "9"}
+LIST_FILLERS = frozenset({"and", "or", "plus", "also", "number", "numbers", "option",
+                          "options", "choice", "choices", "both", "only", "just"})
+
+
+def normalize(text: str) -> str:
+    """Lower case, apostrophes dropped ("can't" -> "cant"), punctuation to spaces."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    text = re.sub(r"['\u2018\u2019\u02bc`]", "", text)
+    text = re.sub(r"[^a-z0-9\u00c0-\uffff]+", " ", text)
+    return " ".join(text.split())
+
+
+def contains_phrase(normalized: str, phrase: str) -> bool:
+    """True when the phrase's words stand together, as whole words, in the text."""
+    return f" {normalize(phrase)} " in f" {normalized} "
+
+
+def _spelled_numbers(tokens: Iterable[str]) -> list[str]:
+    return [NUMBER_WORDS.get(token, token) for token in tokens]
+
+
+def parse_yes_no(text: str, extra_yes: Iterable[str] = (), extra_no: Iterable[str] = ()) -> tuple[int, ...] | None:
+    said = normalize(text)
+    yes_words = YES_WORDS | {normalize(w) for w in extra_yes}
+    no_words = NO_WORDS | {normalize(w) for w in extra_no}
+    if said in yes_words or said in ("1", "one"):
+        return (0,)
+    if said in no_words or said in ("2", "two"):
+        return (1,)
+    if any(contains_phrase(said, phrase) for phrase in UNSURE):
+        return None
+    tokens = set(said.split())
+    leans_yes = bool(tokens & YES_TOKENS)
+    leans_no = bool(tokens & NO_TOKENS)
+    if leans_yes != leans_no:
+        return (0,) if leans_yes else (1,)
+    return None
+
+
+def parse_one_of(text: str, labels: list[str], words: list[Iterable[str]]) -> tuple[int, ...] | None:
+    """One choice, by its number, its label or one of its words."""
+    said = normalize(text)
+    tokens = _spelled_numbers(said.split())
+    numbers = [token for token in tokens if token.isdigit()]
+    if numbers:
+        if len(numbers) == 1 and 1 <= int(numbers[0]) <= len(labels):
+            return (int(numbers[0]) - 1,)
+        return None
+    for position, label in enumerate(labels):
+        if said == normalize(label):
+            return (position,)
+    matched = {position for position, choice_words in enumerate(words)
+               for word in choice_words if contains_phrase(said, word)}
+    if len(matched) == 1:
+        return (matched.pop(),)
+    return None
+
+
+def parse_all_that_apply(text: str, count: int, extra_none: Iterable[str] = ()) -> tuple[int, ...] | None:
+    """Every chosen number ("1 3", "1,3", "13", "1 and 3"), or () for none."""
+    said = normalize(text)
+    if said in NONE_WORDS or said in {normalize(w) for w in extra_none}:
+        return ()
+    if said in ALL_WORDS or (said == "both" and count == 2):
+        return tuple(range(count))
+    tokens = [t for t in _spelled_numbers(said.split()) if t not in LIST_FILLERS]
+    if not tokens or not all(token.isdigit() for token in tokens):
+        return None
+    chosen: set[int] = set()
+    for token in tokens:
+        if 1 <= int(token) <= count and not token.startswith("0"):
+            chosen.add(int(token))
+        elif len(token) > 1 and all(digit in "123456789" and int(digit) <= count for digit in token):
+            chosen.update(int(digit) for digit in token)  # "13" typed for "1 3"
+        elif token == "0" and len(tokens) == 1:
+            return ()
+        else:
+            return None
+    return tuple(sorted(number - 1 for number in chosen))
+
+
+def parse(question: Mapping, lang: str, text: str, answer_words: Mapping | None = None) -> tuple[int, ...] | None:
+    """Read an answer to a question node of a flow."""
+    answer_words = answer_words or {}
+
+    def extra(name: str) -> list[str]:
+        return list(answer_words.get(name, {}).get(lang, []))
+
+    kind = question["kind"]
+    if kind == "yes_no":
+        return parse_yes_no(text, extra("yes"), extra("no"))
+    choices = question["choices"]
+    if kind == "one_of":
+        labels = [choice["text"][lang] for choice in choices]
+        words = [choice.get("words", {}).get(lang, []) for choice in choices]
+        return parse_one_of(text, labels, words)
+    return parse_all_that_apply(text, len(choices), extra("none"))

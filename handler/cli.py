@@ -1,0 +1,63 @@
+"""The `triage-line` command."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from handler.flow import FLOWS_DIR, flow_files
+
+
+def cmd_validate(args) -> int:
+    from handler.validation import validate
+
+    paths = [Path(p) for p in args.files] or flow_files(FLOWS_DIR)
+    if not paths:
+        print(f"no flow files in {FLOWS_DIR}", file=sys.stderr)
+        return 1
+    reports = validate(paths, FLOWS_DIR)
+    failed = False
+    for report in reports:
+        if args.segments:
+            for text, enc, count in sorted(report.messages, key=lambda m: -m[2]):
+                print(f"{count} segment(s) {enc:5} {len(text):4} chars  {text[:70]!r}")
+        if report.ok:
+            print(f"ok {report.file}: {report.nodes} nodes, {report.paths} answer paths, longest path "
+                  f"{report.longest_turns} patient messages and {report.longest_messages} replies, "
+                  f"longest reply {max((m[2] for m in report.messages), default=0)} segments")
+        else:
+            failed = True
+            for problem in report.problems:
+                print(problem)
+    return 1 if failed else 0
+
+
+def cmd_chat(args) -> int:
+    from handler.terminal_chat import chat
+
+    return chat(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="triage-line", description="Triage Line: SMS and voice triage for muscle spasms and leg cramps.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    validate = commands.add_parser("validate", help="check flows: schema, references, safety walk, SMS cost")
+    validate.add_argument("files", nargs="*", help="flow files (default: every flow in flows/)")
+    validate.add_argument("--segments", action="store_true", help="list every reply with its encoding and segments")
+    validate.set_defaults(run=cmd_validate)
+
+    chat = commands.add_parser("chat", help="talk to the line in this terminal, as a patient would by text")
+    chat.add_argument("--flow", default="muscle-spasms", help="flow id (default: muscle-spasms)")
+    chat.add_argument("--lang", default="en", help="language code (default: en)")
+    chat.set_defaults(run=cmd_chat)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

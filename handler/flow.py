@@ -1,0 +1,129 @@
+"""Flows: reading a flow file, checking it against the JSON Schema, and the
+read-only Flow the engine works from. Files are read once per process."""
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from handler.emergency_scan import EmergencyScanner
+
+FLOWS_DIR = Path(os.environ.get("TRIAGE_FLOWS_DIR") or Path(__file__).resolve().parent.parent / "flows")
+SCHEMA_FILE = "flow.schema.json"
+CONCEPTS_FILE = "concepts.json"
+NOT_FLOWS = {SCHEMA_FILE, CONCEPTS_FILE}
+
+# Lowest first: a conversation ends in the highest disposition of its findings.
+DISPOSITIONS = ("self_care", "routine", "urgent", "emergency")
+RANK = {name: rank for rank, name in enumerate(DISPOSITIONS)}
+
+
+class FlowError(Exception):
+    """A flow file that cannot be used: unreadable, not JSON, or not the schema's shape."""
+
+
+def highest(dispositions) -> str | None:
+    ranked = [d for d in dispositions if d is not None]
+    return max(ranked, key=RANK.__getitem__) if ranked else None
+
+
+@dataclass(frozen=True)
+class Flow:
+    data: Mapping
+    dispositions: Mapping[str, str | None]
+    source: str = ""
+    _scanners: dict = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def id(self) -> str:
+        return self.data["id"]
+
+    @property
+    def version(self) -> str:
+        return self.data["version"]
+
+    @property
+    def nodes(self) -> Mapping[str, Mapping]:
+        return self.data["nodes"]
+
+    @property
+    def languages(self) -> list[str]:
+        return self.data["languages"]
+
+    def text(self, key: str, lang: str) -> str:
+        return self.data["texts"][key][lang]
+
+    def words(self, section: str, name: str, lang: str) -> list[str]:
+        return list(self.data.get(section, {}).get(name, {}).get(lang, []))
+
+    @cached_property
+    def checks_by_concept(self) -> dict[str, Mapping]:
+        return {check["concept"]: check for check in self.data["emergency_checks"]}
+
+    def scanner(self, lang: str) -> EmergencyScanner:
+        if lang not in self._scanners:
+            self._scanners[lang] = EmergencyScanner(self.data, lang)
+        return self._scanners[lang]
+
+    def disposition_of(self, findings) -> str | None:
+        return highest(self.dispositions.get(code) for code in findings)
+
+
+def read_json(path: Path):
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return json.load(handle)
+    except OSError as error:
+        raise FlowError(f"{path}: cannot read ({error.strerror})") from error
+    except json.JSONDecodeError as error:
+        raise FlowError(f"{path}: not valid JSON (line {error.lineno}: {error.msg})") from error
+
+
+def load_concepts(path: Path = FLOWS_DIR / CONCEPTS_FILE) -> dict[str, str | None]:
+    return {concept["code"]: concept["disposition"] for concept in read_json(path)["concepts"]}
+
+
+def schema_validator(path: Path = FLOWS_DIR / SCHEMA_FILE):
+    from jsonschema import Draft202012Validator  # imported here: only loading needs it
+
+    schema = read_json(path)
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def schema_problems(data, validator=None) -> list[str]:
+    """One line per place the data breaks the schema: 'at nodes/x/kind: message'."""
+    validator = validator or schema_validator()
+    problems = []
+    for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
+        where = "/".join(str(part) for part in error.absolute_path) or "(top)"
+        problems.append(f"at {where}: {error.message}")
+    return problems
+
+
+def flow_files(directory: Path = FLOWS_DIR) -> list[Path]:
+    return sorted(p for p in directory.glob("*.json") if p.name not in NOT_FLOWS)
+
+
+def load_flow(path: Path, concepts: Mapping[str, str | None] | None = None, validator=None) -> Flow:
+    """Read and schema-check one flow file. Raises FlowError naming the first problems."""
+    data = read_json(path)
+    problems = schema_problems(data, validator)
+    if problems:
+        raise FlowError(f"{path}: " + "; ".join(problems[:5]))
+    return Flow(data=data, dispositions=concepts if concepts is not None else load_concepts(),
+                source=str(path))
+
+
+def load_flows(directory: Path = FLOWS_DIR) -> dict[str, Flow]:
+    """Every flow in the folder, by id. Done once at cold start."""
+    concepts = load_concepts(directory / CONCEPTS_FILE)
+    validator = schema_validator(directory / SCHEMA_FILE)
+    flows = {}
+    for path in flow_files(directory):
+        flow = load_flow(path, concepts, validator)
+        flows[flow.id] = flow
+    return flows

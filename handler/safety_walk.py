@@ -1,0 +1,104 @@
+"""The exhaustive safety walk: drive the real engine through every combination
+of answers (and through answers it cannot understand) and prove that no path
+ends below the highest disposition of the findings reported on it, and that a
+reported red flag ends the conversation at once with emergency advice."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from itertools import combinations
+
+from handler import engine, sms_text
+from handler.flow import RANK, Flow
+
+GIBBERISH = "~?~"  # an answer no question understands
+
+
+def answer_texts(question: engine.Question) -> list[str]:
+    """Every distinct answer a patient can give, as they would type it."""
+    if question.kind == "yes_no":
+        return ["yes", "no"]
+    count = len(question.choices)
+    if question.kind == "one_of":
+        return [str(n) for n in range(1, count + 1)]
+    subsets = [c for size in range(1, count + 1) for c in combinations(range(1, count + 1), size)]
+    return ["0", *(" ".join(map(str, subset)) for subset in subsets)]
+
+
+@dataclass
+class WalkResult:
+    paths: int = 0                       # complete answer paths, start to outcome
+    longest_turns: int = 0               # patient messages on the longest path (first one included)
+    longest_messages: int = 0            # SMS messages the line sends on the longest path
+    outcomes: set = field(default_factory=set)       # outcome nodes some answers reach
+    messages: dict = field(default_factory=dict)     # every SMS text sent -> where first seen
+    problems: list[str] = field(default_factory=list)
+
+
+def _state_key(state: dict) -> tuple:
+    return (state["node"], state["check"], state["misses"], frozenset(engine.findings(state)))
+
+
+def walk(flow: Flow, lang: str) -> WalkResult:
+    result = WalkResult()
+    memo: dict[tuple, tuple[int, int, int]] = {}
+    on_path: set[tuple] = set()
+
+    def record(step: engine.Step, where: str) -> int:
+        sent = sms_text.render(flow, lang, step.replies)
+        for text in sent:
+            result.messages.setdefault(text, where)
+        return len(sent)
+
+    def check_outcome(before: list[str], step: engine.Step, trail: str) -> None:
+        reported = engine.findings(step.state)
+        needed = flow.disposition_of(reported)
+        new = [code for code in reported if code not in before]
+        got = step.outcome.disposition if step.outcome else None
+        if any(flow.dispositions.get(code) == "emergency" for code in new) and got != "emergency":
+            result.problems.append(f"{trail}: a red flag was reported but the reply is not emergency advice")
+        if step.outcome is None:
+            return
+        if needed is not None and (got is None or RANK[got] < RANK[needed]):
+            result.problems.append(
+                f"{trail}: ends in '{step.outcome.node}' ({got}) below {needed} for {', '.join(reported)}")
+
+    def explore(state: dict, trail: str) -> tuple[int, int, int]:
+        """Returns (paths, longest turns, longest line messages) from this state on."""
+        key = _state_key(state)
+        if key in on_path:
+            result.problems.append(f"{trail}: comes back to '{state['node']}' with the same answers (a loop)")
+            return (0, 0, 0)
+        if key in memo:
+            return memo[key]
+        on_path.add(key)
+        question = engine.current_question(flow, state)
+        paths, turns, messages = 0, 0, 0
+        for text in [*answer_texts(question), GIBBERISH]:
+            step = engine.step(flow, state, text)
+            where = f"{trail} > {question.node}={text}"
+            sent = record(step, where)
+            check_outcome(engine.findings(state), step, where)
+            if step.outcome is not None:
+                result.outcomes.add(step.outcome.node)
+                sub = (1, 1, sent)
+            elif text == GIBBERISH and step.state["misses"]:
+                # the miss path is walked, but does not count as a path of answers
+                explore(step.state, where)
+                continue
+            else:
+                sub_paths, sub_turns, sub_messages = explore(step.state, where)
+                sub = (sub_paths, sub_turns + 1, sub_messages + sent)
+            if text != GIBBERISH:
+                paths += sub[0]
+            turns, messages = max(turns, sub[1]), max(messages, sub[2])
+        on_path.discard(key)
+        memo[key] = (paths, turns, messages)
+        return memo[key]
+
+    first = engine.start(flow, lang, "hi")
+    opening_messages = record(first, "opening")
+    paths, turns, messages = explore(first.state, f"[{lang}]")
+    result.paths = paths
+    result.longest_turns = turns + 1
+    result.longest_messages = messages + opening_messages
+    return result

@@ -1,0 +1,40 @@
+"""Rendering the engine's replies as SMS text: numbered choices, a hint on how
+to answer, and replies packed into as few messages as fit in three segments."""
+from __future__ import annotations
+
+from handler.engine import Message, Question
+from handler.flow import Flow
+from handler.sms_segments import segments
+
+MAX_SEGMENTS = 3
+PART_BREAK = "\n\n"
+
+
+def question_text(flow: Flow, lang: str, question: Question) -> str:
+    hint = flow.data["sms"]["hints"][question.kind][lang]
+    if question.kind == "yes_no":
+        return f"{question.prompt} {hint}"
+    lines = [question.prompt, *(f"{n}) {label}" for n, label in enumerate(question.choices, 1)), hint]
+    return "\n".join(lines)
+
+
+def reply_text(flow: Flow, lang: str, reply: Message | Question) -> str:
+    return question_text(flow, lang, reply) if isinstance(reply, Question) else reply.text
+
+
+def pack(parts: list[str], max_segments: int = MAX_SEGMENTS) -> list[str]:
+    """Join parts into messages of at most max_segments each, keeping their order.
+    A part that is too long by itself is sent alone (the validator forbids those)."""
+    messages: list[str] = []
+    for part in parts:
+        joined = messages[-1] + PART_BREAK + part if messages else None
+        if joined is not None and segments(joined) <= max_segments:
+            messages[-1] = joined
+        else:
+            messages.append(part)
+    return messages
+
+
+def render(flow: Flow, lang: str, replies) -> list[str]:
+    """The SMS messages to send for one step's replies."""
+    return pack([reply_text(flow, lang, reply) for reply in replies])
