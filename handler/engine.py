@@ -53,11 +53,21 @@ class Step:
                                      # back | help | emergency | confirm_emergency | finished
 
 
-def findings(state: dict) -> list[str]:
-    """Every concept reported so far, in the order reported."""
+def findings(flow: Flow, state: dict) -> list[str]:
+    """Every concept reported so far, in the order reported. The state keeps only
+    which choices were picked ([node, [positions]]) or, for an emergency found in
+    free text, [concept]; the concepts themselves come from the flow."""
     seen: list[str] = []
-    for _node, concepts in state["answers"]:
-        seen.extend(code for code in concepts if code not in seen)
+    for entry in state["answers"]:
+        if len(entry) == 1:
+            reported = [entry[0]]
+        else:
+            node = flow.nodes[entry[0]]
+            if node["kind"] == "yes_no":
+                reported = [node["concept"]] if entry[1] == [0] and "concept" in node else []
+            else:
+                reported = [node["choices"][i]["concept"] for i in entry[1] if "concept" in node["choices"][i]]
+        seen.extend(code for code in reported if code not in seen)
     return seen
 
 
@@ -66,6 +76,11 @@ def _new_state(flow: Flow, lang: str) -> dict:
         lang = flow.languages[0]
     return {"flow": flow.id, "version": flow.version, "lang": lang, "node": flow.data["start"],
             "answers": [], "misses": 0, "check": None, "done": None}
+
+
+def is_current(flow: Flow, state: dict) -> bool:
+    """A state can only be read with the flow version it was made with."""
+    return state.get("flow") == flow.id and state.get("version") == flow.version
 
 
 def _question(flow: Flow, node_id: str, lang: str) -> Question:
@@ -110,7 +125,7 @@ def _advice(flow: Flow, node_id: str, reported: Iterable[str], lang: str) -> lis
 
 def _finish(flow: Flow, state: dict, node_id: str, replies: list, event: str) -> Step:
     state = {**state, "done": node_id, "check": None, "misses": 0}
-    reported = findings(state)
+    reported = findings(flow, state)
     replies.extend(_advice(flow, node_id, reported, state["lang"]))
     outcome = Outcome(node_id, flow.nodes[node_id]["disposition"], tuple(reported))
     return Step(state, tuple(replies), outcome, event)
@@ -131,13 +146,13 @@ def _advance(flow: Flow, state: dict, node_id: str, replies: list, event: str) -
             replies.append(Message(node["text"][state["lang"]]))
             node_id = node["next"]
         else:  # route
-            node_id = node["by_disposition"][flow.disposition_of(findings(state)) or "self_care"]
+            node_id = node["by_disposition"][flow.disposition_of(findings(flow, state)) or "self_care"]
     raise RuntimeError(f"flow {flow.id} loops without reaching a question or outcome")
 
 
-def _emergency(flow: Flow, state: dict, checks, where: str) -> Step:
+def _emergency(flow: Flow, state: dict, checks) -> Step:
     """Clear emergencies: their short advice is the whole reply, nothing before it."""
-    state = {**state, "answers": [*state["answers"], [where, [check["concept"] for check in checks]]]}
+    state = {**state, "answers": [*state["answers"], *([check["concept"]] for check in checks)]}
     outcome_nodes = list(dict.fromkeys(check["outcome"] for check in checks))
     first = _finish(flow, state, outcome_nodes[0], [], "emergency")
     replies = list(first.replies)
@@ -153,7 +168,7 @@ def start(flow: Flow, lang: str = "en", text: str | None = None) -> Step:
     if text:
         detection = flow.scanner(lang).scan(text)
         if detection.clear:
-            return _emergency(flow, state, detection.clear, "opening")
+            return _emergency(flow, state, detection.clear)
         if detection.possible:
             concept = detection.possible[0]["concept"]
             state = {**state, "check": concept}
@@ -179,18 +194,15 @@ def _record(flow: Flow, state: dict, picked: tuple[int, ...]) -> Step:
     node_id = state["node"]
     node = flow.nodes[node_id]
     if node["kind"] == "yes_no":
-        said_yes = picked == (0,)
-        concepts = [node["concept"]] if said_yes and "concept" in node else []
-        next_id = node["yes"] if said_yes else node["no"]
+        next_id = node["yes"] if picked == (0,) else node["no"]
     else:
         chosen = [node["choices"][i] for i in picked]
-        concepts = [choice["concept"] for choice in chosen if "concept" in choice]
         if node["kind"] == "one_of":
             next_id = chosen[0]["next"]
         else:
             overrides = [choice["next"] for choice in chosen if "next" in choice]
             next_id = overrides[0] if overrides else node["next"]
-    state = {**state, "answers": [*state["answers"], [node_id, concepts]]}
+    state = {**state, "answers": [*state["answers"], [node_id, list(picked)]]}
     return _advance(flow, state, next_id, [], "answered")
 
 
@@ -202,7 +214,7 @@ def _back(flow: Flow, state: dict) -> Step:
     if not state["answers"]:
         return Step(state, (Message(flow.text("back_unavailable", lang)),
                             current_question(flow, state)), None, "back")
-    previous_node = state["answers"][-1][0]
+    previous_node = state["answers"][-1][0]  # emergencies end the talk, so this is a question
     state = {**state, "answers": state["answers"][:-1], "node": previous_node, "misses": 0}
     return Step(state, (current_question(flow, state),), None, "back")
 
@@ -211,11 +223,10 @@ def step(flow: Flow, state: dict, text: str) -> Step:
     """Take one message (or spoken answer) from the patient."""
     lang = state["lang"]
     said = answers.normalize(text)
-    where = state["check"] or (state["done"] or state["node"])
 
     detection = flow.scanner(lang).scan(text)
     if detection.clear:
-        return _emergency(flow, state, detection.clear, where)
+        return _emergency(flow, state, detection.clear)
 
     if _is_command(flow, "restart", lang, said):
         fresh = _new_state(flow, lang)
@@ -241,7 +252,7 @@ def step(flow: Flow, state: dict, text: str) -> Step:
         picked = answers.parse_yes_no(text)
         if picked == (0,):
             check = flow.checks_by_concept[state["check"]]
-            return _emergency(flow, {**state, "check": None}, [check], "confirm")
+            return _emergency(flow, {**state, "check": None}, [check])
         if picked == (1,):
             state = {**state, "check": None, "misses": 0}
             question = current_question(flow, state)

@@ -34,8 +34,8 @@ class WalkResult:
     problems: list[str] = field(default_factory=list)
 
 
-def _state_key(state: dict) -> tuple:
-    return (state["node"], state["check"], state["misses"], frozenset(engine.findings(state)))
+def _state_key(flow: Flow, state: dict) -> tuple:
+    return (state["node"], state["check"], state["misses"], frozenset(engine.findings(flow, state)))
 
 
 def walk(flow: Flow, lang: str) -> WalkResult:
@@ -50,7 +50,7 @@ def walk(flow: Flow, lang: str) -> WalkResult:
         return len(sent)
 
     def check_outcome(before: list[str], step: engine.Step, trail: str) -> None:
-        reported = engine.findings(step.state)
+        reported = engine.findings(flow, step.state)
         needed = flow.disposition_of(reported)
         new = [code for code in reported if code not in before]
         got = step.outcome.disposition if step.outcome else None
@@ -64,7 +64,7 @@ def walk(flow: Flow, lang: str) -> WalkResult:
 
     def explore(state: dict, trail: str) -> tuple[int, int, int]:
         """Returns (paths, longest turns, longest line messages) from this state on."""
-        key = _state_key(state)
+        key = _state_key(flow, state)
         if key in on_path:
             result.problems.append(f"{trail}: comes back to '{state['node']}' with the same answers (a loop)")
             return (0, 0, 0)
@@ -77,7 +77,7 @@ def walk(flow: Flow, lang: str) -> WalkResult:
             step = engine.step(flow, state, text)
             where = f"{trail} > {question.node}={text}"
             sent = record(step, where)
-            check_outcome(engine.findings(state), step, where)
+            check_outcome(engine.findings(flow, state), step, where)
             if step.outcome is not None:
                 result.outcomes.add(step.outcome.node)
                 sub = (1, 1, sent)
