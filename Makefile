@@ -11,7 +11,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(VENV)/bin/triage-line chat
+	$(VENV)/bin/triage-line serve
 
 test: $(STAMP)
 	$(VENV)/bin/triage-line validate

@@ -50,6 +50,12 @@ def _spelled_numbers(tokens: Iterable[str]) -> list[str]:
     return [NUMBER_WORDS.get(token, token) for token in tokens]
 
 
+def _is_choice_number(token: str, count: int) -> bool:
+    """True when a token of decimal digits names a choice from 1 to count. A very long run
+    of digits never does, and must not reach int(), which refuses more than 4300 digits."""
+    return len(token) <= 9 and 1 <= int(token) <= count
+
+
 def parse_yes_no(text: str, extra_yes: Iterable[str] = (), extra_no: Iterable[str] = ()) -> tuple[int, ...] | None:
     said = normalize(text)
     yes_words = YES_WORDS | {normalize(w) for w in extra_yes}
@@ -72,9 +78,9 @@ def parse_one_of(text: str, labels: list[str], words: list[Iterable[str]]) -> tu
     """One choice, by its number, its label or one of its words."""
     said = normalize(text)
     tokens = _spelled_numbers(said.split())
-    numbers = [token for token in tokens if token.isdigit()]
+    numbers = [token for token in tokens if token.isdecimal()]
     if numbers:
-        if len(numbers) == 1 and 1 <= int(numbers[0]) <= len(labels):
+        if len(numbers) == 1 and _is_choice_number(numbers[0], len(labels)):
             return (int(numbers[0]) - 1,)
         return None
     for position, label in enumerate(labels):
@@ -95,11 +101,11 @@ def parse_all_that_apply(text: str, count: int, extra_none: Iterable[str] = ()) 
     if said in ALL_WORDS or (said == "both" and count == 2):
         return tuple(range(count))
     tokens = [t for t in _spelled_numbers(said.split()) if t not in LIST_FILLERS]
-    if not tokens or not all(token.isdigit() for token in tokens):
+    if not tokens or not all(token.isdecimal() for token in tokens):
         return None
     chosen: set[int] = set()
     for token in tokens:
-        if 1 <= int(token) <= count and not token.startswith("0"):
+        if _is_choice_number(token, count) and not token.startswith("0"):
             chosen.add(int(token))
         elif len(token) > 1 and all(digit in "123456789" and int(digit) <= count for digit in token):
             chosen.update(int(digit) for digit in token)  # "13" typed for "1 3"

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -38,6 +39,34 @@ def cmd_chat(args) -> int:
     return chat(args)
 
 
+def cmd_serve(args) -> int:
+    from handler.server import serve
+
+    return serve(args.host, args.port)
+
+
+def cmd_vignettes(args) -> int:
+    from handler.vignettes import run_file
+
+    return run_file(Path(args.file), sys.stdout, sys.stderr)
+
+
+def cmd_create_table(args) -> int:
+    from handler.settings import Settings, SettingsError
+    from handler.store import create_table, dynamodb_client
+
+    env_settings = {"TWILIO_AUTH_TOKEN": "-", "PHONE_HASH_KEY": "-"}  # not needed to make a table
+    try:
+        settings = Settings.from_env({**env_settings, **os.environ})
+    except SettingsError as error:
+        print(f"triage-line: {error}", file=sys.stderr)
+        return 2
+    status = create_table(dynamodb_client(settings.aws_region, settings.dynamodb_endpoint_url),
+                          settings.sessions_table)
+    print(f"table {settings.sessions_table}: {status} (on-demand capacity, TTL on attribute 'exp')")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="triage-line", description="Triage Line: SMS and voice triage for muscle spasms and leg cramps.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -48,9 +77,20 @@ def build_parser() -> argparse.ArgumentParser:
     validate.set_defaults(run=cmd_validate)
 
     chat = commands.add_parser("chat", help="talk to the line in this terminal, as a patient would by text")
-    chat.add_argument("--flow", default="muscle-spasms", help="flow id (default: muscle-spasms)")
-    chat.add_argument("--lang", default="en", help="language code (default: en)")
+    chat.add_argument("--number", default="+15555550100", help="the patient's phone number to send as")
     chat.set_defaults(run=cmd_chat)
+
+    serve = commands.add_parser("serve", help="run the webhook server locally, with an embedded DynamoDB")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=5000)
+    serve.set_defaults(run=cmd_serve)
+
+    vignettes = commands.add_parser("vignettes", help="run scripted test patients; prints JSON Lines")
+    vignettes.add_argument("file", help="a JSON list of vignettes (see tests/vignettes/)")
+    vignettes.set_defaults(run=cmd_vignettes)
+
+    table = commands.add_parser("create-table", help="create the sessions table (on-demand, TTL on); safe to rerun")
+    table.set_defaults(run=cmd_create_table)
     return parser
 
 

@@ -210,7 +210,9 @@ def _back(flow: Flow, state: dict) -> Step:
     lang = state["lang"]
     if state["check"]:
         state = {**state, "check": None, "misses": 0}
-        return Step(state, (current_question(flow, state),), None, "back")
+        question = current_question(flow, state)  # None when the advice was already given
+        return Step(state, (question,) if question else (Message(flow.text("finished", lang)),),
+                    None, "back")
     if not state["answers"]:
         return Step(state, (Message(flow.text("back_unavailable", lang)),
                             current_question(flow, state)), None, "back")

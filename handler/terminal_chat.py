@@ -1,38 +1,38 @@
-"""`triage-line chat`: a conversation with the flow in a terminal, shown as the
-SMS messages a patient would receive."""
+"""`triage-line chat`: a conversation with the line in a terminal. Each line
+you type goes through the real webhook path: a signed request to /sms, the
+session in DynamoDB (embedded unless DYNAMODB_ENDPOINT_URL is set)."""
 from __future__ import annotations
 
 import sys
 
-from handler import engine, sms_text
-from handler.flow import load_flows
+from handler import logs
+from handler.local_line import SignedClient, local_settings
+from handler.twiml_reading import sms_messages
 
 PROMPT = "you> "
-
-
-def _show(flow, lang, step, out) -> None:
-    for message in sms_text.render(flow, lang, step.replies):
-        out.write("line> " + message.replace("\n", "\n      ") + "\n\n")
-    if step.outcome is not None:
-        out.write(f"      [advice given: {step.outcome.disposition or 'none'}]\n\n")
-    out.flush()
+PATIENT_NUMBER = "+15555550100"
 
 
 def chat(args, stdin=sys.stdin, out=sys.stdout) -> int:
-    flows = load_flows()
-    if args.flow not in flows:
-        print(f"no flow '{args.flow}'; flows here: {', '.join(sorted(flows))}", file=sys.stderr)
-        return 2
-    flow = flows[args.flow]
-    out.write("Text the line as a patient would. Ctrl-D or 'quit' ends the chat.\n\n")
-    state = None
-    while True:
-        out.write(PROMPT)
-        out.flush()
-        line = stdin.readline()
-        if not line or line.strip().lower() in {"quit", "exit"}:
-            out.write("\n")
-            return 0
-        step = engine.start(flow, args.lang, line) if state is None else engine.step(flow, state, line)
-        state = step.state
-        _show(flow, state["lang"], step, out)
+    from handler.app import create_app
+
+    logs.only_problems()
+    with local_settings() as (settings, _supplied):
+        client = SignedClient(create_app(settings), settings)
+        out.write("Text the line as a patient would (STOP, HELP, RESTART and BACK work too).\n"
+                  "Ctrl-D or 'quit' ends the chat.\n\n")
+        while True:
+            out.write(PROMPT)
+            out.flush()
+            line = stdin.readline()
+            if not line or line.strip().lower() in {"quit", "exit"}:
+                out.write("\n")
+                return 0
+            response = client.sms(args.number, line.rstrip("\n"))
+            messages = sms_messages(response.data) if response.status_code == 200 else \
+                [f"[HTTP {response.status_code}]"]
+            if not messages:
+                out.write("line> (no reply)\n\n")
+            for message in messages:
+                out.write("line> " + message.replace("\n", "\n      ") + "\n\n")
+            out.flush()

@@ -1,0 +1,55 @@
+"""The Flask application factory: settings, flows and store are made once here
+and handed to the routes; nothing lives at module level for tests to patch."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, abort, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from handler import logs, signature, sms
+from handler.conversation import Line
+from handler.flow import load_flows
+from handler.settings import Settings
+from handler.store import SessionStore, dynamodb_client
+
+DEFAULT_FLOW = "muscle-spasms"
+MAX_REQUEST_BYTES = 64 * 1024        # Twilio's webhook bodies are a few KB
+SIGNED_ROUTES = ("/sms",)
+
+
+def create_app(settings: Settings | None = None, store: SessionStore | None = None,
+               flows: dict | None = None) -> Flask:
+    logs.configure()
+    settings = settings or Settings.from_env()
+    flows = flows or load_flows()
+    if store is None:
+        store = SessionStore(dynamodb_client(settings.aws_region, settings.dynamodb_endpoint_url),
+                             settings.sessions_table, settings.session_ttl_seconds)
+
+    app = Flask("handler")
+    app.config.update(SETTINGS=settings, MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES, PROPAGATE_EXCEPTIONS=False)
+    app.extensions["triage_line"] = Line(flows[DEFAULT_FLOW], store)
+
+    @app.before_request
+    def check_signature():
+        if request.path in SIGNED_ROUTES and request.method == "POST":
+            if not signature.is_from_twilio(request, settings.twilio_auth_token, settings.public_base_url):
+                logs.event("signature_rejected", path=request.path)
+                abort(403)
+
+    @app.get("/healthz")
+    def healthz():
+        return jsonify(status="ok", flow=DEFAULT_FLOW, version=flows[DEFAULT_FLOW].version)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        return Response(f"{error.code} {error.name}\n", status=error.code, mimetype="text/plain")
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error: Exception):
+        logs.event("error", level=logging.ERROR, path=request.path, error=type(error).__name__)
+        return Response("500 Internal Server Error\n", status=500, mimetype="text/plain")
+
+    app.register_blueprint(sms.blueprint)
+    return app

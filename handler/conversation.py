@@ -1,0 +1,100 @@
+"""One message in, the line's answer out: keywords that win over the flow, the
+engine, and the session kept in the store. Channel-neutral: the SMS and voice
+adapters render the replies.
+
+`decide` is pure (session + text -> what to store and reply); `Line.handle`
+adds the store: one read, one conditional write, a retried message answered
+again without a write, and a message that lost a race re-applied once.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from handler import engine, keywords, logs
+from handler.engine import Message, Outcome
+from handler.flow import Flow
+from handler.store import Conflict, Session, SessionStore
+
+
+@dataclass(frozen=True)
+class Decision:
+    state: dict | None                 # the conversation after this message (None: none)
+    opted_out: bool
+    replies: tuple = ()                # empty: answer with nothing
+    outcome: Outcome | None = None
+    event: str = "answered"
+    write: bool = True                 # False: nothing changes in the store
+
+
+def decide(flow: Flow, session: Session, text: str, opt_out_type: str | None = None) -> Decision:
+    lang = (session.state or {}).get("lang", flow.languages[0])
+    keyword = keywords.classify(text, session.opted_out)
+    if (opt_out_type or "").upper() == "STOP":
+        keyword = keywords.OPT_OUT_TWILIO        # Twilio already handled and answered it
+
+    if keyword in (keywords.OPT_OUT_TWILIO, keywords.OPT_OUT_PLAIN):
+        replies = () if keyword == keywords.OPT_OUT_TWILIO else (Message(flow.text("opted_out", lang)),)
+        return Decision(None, True, replies, event="opted_out")
+    if session.opted_out:
+        if keyword == keywords.OPT_IN or (opt_out_type or "").upper() == "START":
+            return Decision(None, False, (), event="opted_in")   # Twilio sends the confirmation
+        emergency = engine.start(flow, lang, text)
+        if emergency.event == "emergency":      # never silent in an emergency, opted out or not
+            return Decision(None, True, emergency.replies, emergency.outcome, "emergency", write=False)
+        return Decision(None, True, (), event="ignored_opted_out", write=False)
+
+    state, notes = session.state, []
+    if state is not None and not engine.is_current(flow, state):
+        state, notes = None, [Message(flow.text("flow_updated", lang))]
+    elif state is None and session.expired:
+        notes = [Message(flow.text("expired", lang))]
+    if state is None and keyword == keywords.HELP:
+        return Decision(None, False, (Message(flow.text("help", lang)),), event="help", write=False)
+
+    step = engine.start(flow, lang, text) if state is None else engine.step(flow, state, text)
+    if step.event == "emergency":
+        notes = []                              # emergency advice first, nothing before it
+    return Decision(step.state, False, (*notes, *step.replies), step.outcome, step.event)
+
+
+class Line:
+    """The line for one flow and one store."""
+
+    def __init__(self, flow: Flow, store: SessionStore):
+        self.flow = flow
+        self.store = store
+
+    def handle(self, key: str, text: str, message_id: str | None = None,
+               opt_out_type: str | None = None, channel: str = "sms") -> Decision:
+        for _attempt in range(2):
+            session = self.store.load(key)
+            if message_id and message_id == session.last_message:
+                # Twilio retried a message we already applied: answer it the same way, change nothing.
+                before = Session(key, state=session.previous, opted_out=session.previously_opted_out)
+                decision = decide(self.flow, before, text, opt_out_type)
+                logs.event("duplicate_message", channel=channel)
+                return replace(decision, write=False, event="duplicate")
+            decision = decide(self.flow, session, text, opt_out_type)
+            if not decision.write:
+                self._log(decision, channel, session.turns)
+                return decision
+            same_talk = session.state is not None and decision.state is not None and \
+                engine.is_current(self.flow, session.state) and decision.event != "restarted"
+            turns = session.turns + 1 if same_talk else (1 if decision.state is not None else 0)
+            try:
+                self.store.save(session, state=decision.state, opted_out=decision.opted_out,
+                                message_id=message_id, turns=turns)
+            except Conflict:
+                logs.event("write_conflict", channel=channel)
+                continue                        # another message got there first: re-apply on the fresh state
+            self._log(decision, channel, turns)
+            return decision
+        lang = (session.state or {}).get("lang", self.flow.languages[0])
+        return Decision(None, False, (Message(self.flow.text("resend", lang)),), event="resend", write=False)
+
+    def _log(self, decision: Decision, channel: str, turns: int) -> None:
+        logs.event("message", channel=channel, step=decision.event)
+        if decision.outcome is not None:
+            logs.event("outcome", flow=self.flow.id, version=self.flow.version, channel=channel,
+                       disposition=decision.outcome.disposition or "none", outcome=decision.outcome.node,
+                       turns=turns)

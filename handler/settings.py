@@ -1,0 +1,59 @@
+"""Settings, from the environment only. One place, read once per process."""
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+REQUIRED = ("TWILIO_AUTH_TOKEN", "PHONE_HASH_KEY")
+
+# Used by `triage-line serve`, `chat` and `vignettes` for anything the environment leaves unset.
+DEVELOPMENT_VALUES = {
+    "TWILIO_AUTH_TOKEN": "development-auth-token",
+    "PHONE_HASH_KEY": "development-phone-hash-key",
+    "AWS_REGION": "us-east-1",
+}
+
+
+class SettingsError(Exception):
+    """A required setting is missing or a setting has an unusable value."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    twilio_auth_token: str
+    phone_hash_key: str
+    public_base_url: str | None = None
+    sessions_table: str = "triage-sessions"
+    aws_region: str = "us-east-1"
+    dynamodb_endpoint_url: str | None = None
+    nurse_line_number: str | None = None
+    session_ttl_seconds: int = 24 * 60 * 60
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+
+        def value(name: str) -> str | None:
+            return (env.get(name) or "").strip() or None
+
+        missing = [name for name in REQUIRED if not value(name)]
+        if missing:
+            raise SettingsError("missing required setting(s): " + ", ".join(missing)
+                                + " (set them in the environment)")
+        ttl = value("SESSION_TTL_SECONDS") or "86400"
+        if not ttl.isdigit() or int(ttl) < 60:
+            raise SettingsError("SESSION_TTL_SECONDS must be a whole number of seconds, at least 60")
+        base_url = value("PUBLIC_BASE_URL")
+        if base_url and not base_url.startswith(("https://", "http://")):
+            raise SettingsError("PUBLIC_BASE_URL must start with https:// (or http:// locally)")
+        return cls(
+            twilio_auth_token=value("TWILIO_AUTH_TOKEN"),
+            phone_hash_key=value("PHONE_HASH_KEY"),
+            public_base_url=base_url.rstrip("/") if base_url else None,
+            sessions_table=value("SESSIONS_TABLE") or "triage-sessions",
+            aws_region=value("AWS_REGION") or value("AWS_DEFAULT_REGION") or "us-east-1",
+            dynamodb_endpoint_url=value("DYNAMODB_ENDPOINT_URL"),
+            nurse_line_number=value("NURSE_LINE_NUMBER"),
+            session_ttl_seconds=int(ttl),
+        )

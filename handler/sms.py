@@ -1,0 +1,46 @@
+"""The SMS channel: Twilio's incoming-message webhook in, TwiML out."""
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, Response, current_app, request
+from twilio.twiml.messaging_response import MessagingResponse
+
+from handler import logs, sms_text
+from handler.pseudonyms import pseudonym
+from handler.safe_reply import safe_text
+
+blueprint = Blueprint("sms", __name__)
+
+MAX_BODY_CHARS = 1600   # Twilio's own limit for one message
+
+
+def twiml(messages: list[str]) -> Response:
+    response = MessagingResponse()
+    for text in messages:
+        response.message(text)
+    return Response(str(response), status=200, mimetype="text/xml")
+
+
+@blueprint.post("/sms")
+def incoming_message() -> Response:
+    settings = current_app.config["SETTINGS"]
+    try:
+        sender = request.form.get("From", "").strip()
+        if not sender:
+            logs.event("bad_request", channel="sms", reason="no From")
+            return twiml([])  # nobody to answer
+        line = current_app.extensions["triage_line"]
+        body = request.form.get("Body", "")[:MAX_BODY_CHARS]
+        decision = line.handle(
+            key="sms#" + pseudonym(settings.phone_hash_key, sender),
+            text=body,
+            message_id=request.form.get("MessageSid") or None,
+            opt_out_type=request.form.get("OptOutType") or None,
+            channel="sms",
+        )
+        lang = (decision.state or {}).get("lang", line.flow.languages[0])
+        return twiml(sms_text.render(line.flow, lang, decision.replies))
+    except Exception as error:  # the patient always gets an answer
+        logs.event("error", level=logging.ERROR, channel="sms", error=type(error).__name__)
+        return twiml([safe_text(settings.nurse_line_number)])

@@ -1,0 +1,153 @@
+"""Sessions in DynamoDB. Every DynamoDB call in the project passes through here.
+
+One item per conversation, keyed by a pseudonym (never a phone number):
+  pk        "sms#<hmac>" or "call#<hmac>"
+  v         version, for save-if-unchanged
+  state     the engine state (JSON), absent once opted out
+  prev      the state before the last message, and prev_out whether the patient was
+            opted out then: enough to answer a retry of that message the same way
+  sid       the id of the last message applied (Twilio's MessageSid)
+  turns     messages the patient has sent in this conversation
+  exp       expiry (epoch seconds; DynamoDB's TTL attribute); absent on opt-out marks
+  opted_out true once the patient opted out (kept, never expired)
+A message costs one GetItem and one conditional PutItem.
+"""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, replace
+
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+# Short timeouts and one retry: two calls then stay far inside Twilio's 15 s.
+CLIENT_CONFIG = Config(connect_timeout=0.5, read_timeout=1.0,
+                       retries={"total_max_attempts": 2, "mode": "standard"})
+TTL_ATTRIBUTE = "exp"
+
+
+class StoreError(Exception):
+    """DynamoDB could not be read or written (throttled, down, timed out...)."""
+
+
+class Conflict(StoreError):
+    """The item changed since it was read: another message got there first."""
+
+
+@dataclass(frozen=True)
+class Session:
+    key: str
+    version: int = 0                 # 0: nothing stored yet
+    state: dict | None = None
+    previous: dict | None = None
+    last_message: str | None = None
+    turns: int = 0
+    opted_out: bool = False
+    previously_opted_out: bool = False
+    expired: bool = False            # there was a conversation, but it timed out
+
+
+def dynamodb_client(region: str, endpoint_url: str | None = None):
+    import boto3
+
+    return boto3.client("dynamodb", region_name=region, endpoint_url=endpoint_url, config=CLIENT_CONFIG)
+
+
+def _json(item: dict, name: str) -> dict | None:
+    return json.loads(item[name]["S"]) if name in item else None
+
+
+class SessionStore:
+    def __init__(self, client, table: str, ttl_seconds: int = 24 * 60 * 60, clock=time.time):
+        self.client = client
+        self.table = table
+        self.ttl_seconds = ttl_seconds
+        self.clock = clock
+
+    def _call(self, operation: str, **kwargs):
+        try:
+            return getattr(self.client, operation)(TableName=self.table, **kwargs)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                raise Conflict(operation) from error
+            raise StoreError(f"{operation}: {error.response.get('Error', {}).get('Code', 'ClientError')}") from error
+        except BotoCoreError as error:
+            raise StoreError(f"{operation}: {type(error).__name__}") from error
+
+    def load(self, key: str) -> Session:
+        item = self._call("get_item", Key={"pk": {"S": key}}, ConsistentRead=True).get("Item")
+        if item is None:
+            return Session(key)
+        session = Session(
+            key=key,
+            version=int(item["v"]["N"]),
+            state=_json(item, "state"),
+            previous=_json(item, "prev"),
+            last_message=item.get("sid", {}).get("S"),
+            turns=int(item.get("turns", {}).get("N", "0")),
+            opted_out=item.get("opted_out", {}).get("BOOL", False),
+            previously_opted_out=item.get("prev_out", {}).get("BOOL", False),
+        )
+        expires = item.get(TTL_ATTRIBUTE, {}).get("N")
+        if expires is not None and int(expires) <= self.clock():
+            # DynamoDB deletes expired items late: treat it as gone, but keep the version.
+            return Session(key, version=session.version, last_message=session.last_message,
+                           previous=session.previous, previously_opted_out=session.previously_opted_out,
+                           expired=True)
+        return session
+
+    def _put(self, session: Session, item: dict) -> Session:
+        new_version = session.version + 1
+        item = {"pk": {"S": session.key}, "v": {"N": str(new_version)}, **item}
+        if session.version == 0:
+            condition = {"ConditionExpression": "attribute_not_exists(pk)"}
+        else:
+            condition = {"ConditionExpression": "v = :v",
+                         "ExpressionAttributeValues": {":v": {"N": str(session.version)}}}
+        self._call("put_item", Item=item, **condition)
+        return replace(session, version=new_version)
+
+    def save(self, session: Session, *, state: dict | None, opted_out: bool, message_id: str | None,
+             turns: int) -> Session:
+        """Write what this message left, if nobody else has written since `session` was
+        loaded (else Conflict). Keeps what is needed to answer a retry of the message the
+        same way: the state before it and whether the patient was opted out before it."""
+        item: dict = {"turns": {"N": str(turns)}}
+        if state is not None:
+            item["state"] = {"S": json.dumps(state, separators=(",", ":"))}
+        if session.state is not None:
+            item["prev"] = {"S": json.dumps(session.state, separators=(",", ":"))}
+        if session.opted_out:
+            item["prev_out"] = {"BOOL": True}
+        if message_id:
+            item["sid"] = {"S": message_id}
+        if opted_out:
+            item["opted_out"] = {"BOOL": True}   # kept until they opt back in: no expiry
+        else:
+            item[TTL_ATTRIBUTE] = {"N": str(int(self.clock()) + self.ttl_seconds)}
+        saved = self._put(session, item)
+        return replace(saved, state=state, previous=session.state, previously_opted_out=session.opted_out,
+                       last_message=message_id, turns=turns, opted_out=opted_out, expired=False)
+
+
+def create_table(client, table: str) -> str:
+    """Create the sessions table (on-demand, TTL on). Harmless to run again."""
+    try:
+        client.create_table(
+            TableName=table,
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        status = "created"
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") != "ResourceInUseException":
+            raise
+        status = "exists"
+    client.get_waiter("table_exists").wait(TableName=table, WaiterConfig={"Delay": 1, "MaxAttempts": 30})
+    ttl = client.describe_time_to_live(TableName=table).get("TimeToLiveDescription", {})
+    if ttl.get("TimeToLiveStatus") not in ("ENABLED", "ENABLING"):
+        client.update_time_to_live(TableName=table, TimeToLiveSpecification={
+            "Enabled": True, "AttributeName": TTL_ATTRIBUTE})
+    return status
