@@ -83,7 +83,7 @@ def is_current(flow: Flow, state: dict) -> bool:
     return state.get("flow") == flow.id and state.get("version") == flow.version
 
 
-def _question(flow: Flow, node_id: str, lang: str) -> Question:
+def question_at(flow: Flow, node_id: str, lang: str) -> Question:
     node = flow.nodes[node_id]
     if node["kind"] == "yes_no":
         labels, concepts = ("Yes", "No"), (node.get("concept"), None)
@@ -93,7 +93,7 @@ def _question(flow: Flow, node_id: str, lang: str) -> Question:
     return Question(node_id, node["kind"], node["text"][lang], labels, concepts)
 
 
-def _confirm_question(flow: Flow, concept: str, lang: str) -> Question:
+def confirm_question(flow: Flow, concept: str, lang: str) -> Question:
     check = flow.checks_by_concept[concept]
     return Question("confirm:" + concept, "yes_no", check["confirm"][lang], ("Yes", "No"),
                     (concept, None), confirming=True)
@@ -102,10 +102,10 @@ def _confirm_question(flow: Flow, concept: str, lang: str) -> Question:
 def current_question(flow: Flow, state: dict) -> Question | None:
     """What the patient is being asked now (None once advice is given)."""
     if state["check"]:
-        return _confirm_question(flow, state["check"], state["lang"])
+        return confirm_question(flow, state["check"], state["lang"])
     if state["done"]:
         return None
-    return _question(flow, state["node"], state["lang"])
+    return question_at(flow, state["node"], state["lang"])
 
 
 def _advice(flow: Flow, node_id: str, reported: Iterable[str], lang: str) -> list[Message]:
@@ -138,7 +138,7 @@ def _advance(flow: Flow, state: dict, node_id: str, replies: list, event: str) -
         kind = node["type"]
         if kind == "question":
             state = {**state, "node": node_id, "misses": 0, "check": None}
-            replies.append(_question(flow, node_id, state["lang"]))
+            replies.append(question_at(flow, node_id, state["lang"]))
             return Step(state, tuple(replies), None, event)
         if kind == "outcome":
             return _finish(flow, state, node_id, replies, event)
@@ -173,7 +173,7 @@ def start(flow: Flow, lang: str = "en", text: str | None = None) -> Step:
             concept = detection.possible[0]["concept"]
             state = {**state, "check": concept}
             return Step(state, (Message(flow.text("opening", lang)),
-                                _confirm_question(flow, concept, lang)), None, "confirm_emergency")
+                                confirm_question(flow, concept, lang)), None, "confirm_emergency")
     return _advance(flow, state, flow.data["start"], [Message(flow.text("opening", lang))], "started")
 
 
@@ -243,7 +243,7 @@ def step(flow: Flow, state: dict, text: str) -> Step:
         if detection.possible:
             concept = detection.possible[0]["concept"]
             state = {**state, "check": concept}
-            return Step(state, (_confirm_question(flow, concept, lang),), None, "confirm_emergency")
+            return Step(state, (confirm_question(flow, concept, lang),), None, "confirm_emergency")
         if state["check"] is None:  # advice given: BACK cannot undo it, RESTART can
             return Step(state, (Message(flow.text("finished", lang)),), None, "finished")
 
@@ -265,7 +265,7 @@ def step(flow: Flow, state: dict, text: str) -> Step:
     if detection.possible:
         concept = detection.possible[0]["concept"]
         state = {**state, "check": concept, "misses": 0}
-        return Step(state, (_confirm_question(flow, concept, lang),), None, "confirm_emergency")
+        return Step(state, (confirm_question(flow, concept, lang),), None, "confirm_emergency")
 
     picked = answers.parse(flow.nodes[state["node"]], lang, text, flow.data.get("answer_words"))
     if picked is None:

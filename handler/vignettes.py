@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 
 from handler import logs, sms_text
-from handler.engine import Question, _confirm_question, _question
+from handler.engine import Question, confirm_question, question_at
 from handler.flow import RANK, Flow
 from handler.local_line import SignedClient, local_settings
 from handler.sms_segments import segments
@@ -30,9 +30,9 @@ class KnownQuestion:
 def known_questions(flow: Flow, lang: str) -> list[KnownQuestion]:
     """Every question the line can ask, as it reads by SMS (longest first, so the
     most specific text wins)."""
-    questions = [_question(flow, node_id, lang) for node_id, node in flow.nodes.items()
+    questions = [question_at(flow, node_id, lang) for node_id, node in flow.nodes.items()
                  if node["type"] == "question"]
-    questions += [_confirm_question(flow, concept, lang) for concept in flow.checks_by_concept]
+    questions += [confirm_question(flow, concept, lang) for concept in flow.checks_by_concept]
     known = [KnownQuestion(q, sms_text.question_text(flow, lang, q)) for q in questions]
     return sorted(known, key=lambda k: -len(k.sms))
 
