@@ -7,7 +7,7 @@ import logging
 from flask import Flask, Response, abort, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from handler import logs, signature, sms
+from handler import logs, signature, sms, voice
 from handler.conversation import Line
 from handler.flow import load_flows
 from handler.settings import Settings
@@ -15,7 +15,7 @@ from handler.store import SessionStore, dynamodb_client
 
 DEFAULT_FLOW = "muscle-spasms"
 MAX_REQUEST_BYTES = 64 * 1024        # Twilio's webhook bodies are a few KB
-SIGNED_ROUTES = ("/sms",)
+CALL_TTL_SECONDS = 2 * 60 * 60       # a call's state is of no use once the call is over
 
 
 def create_app(settings: Settings | None = None, store: SessionStore | None = None,
@@ -30,10 +30,11 @@ def create_app(settings: Settings | None = None, store: SessionStore | None = No
     app = Flask("handler")
     app.config.update(SETTINGS=settings, MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES, PROPAGATE_EXCEPTIONS=False)
     app.extensions["triage_line"] = Line(flows[DEFAULT_FLOW], store)
+    app.extensions["triage_call"] = Line(flows[DEFAULT_FLOW], store.with_ttl(CALL_TTL_SECONDS))
 
     @app.before_request
     def check_signature():
-        if request.path in SIGNED_ROUTES and request.method == "POST":
+        if request.method == "POST":  # every POST route is a Twilio webhook
             if not signature.is_from_twilio(request, settings.twilio_auth_token, settings.public_base_url):
                 logs.event("signature_rejected", path=request.path)
                 abort(403)
@@ -52,4 +53,5 @@ def create_app(settings: Settings | None = None, store: SessionStore | None = No
         return Response("500 Internal Server Error\n", status=500, mimetype="text/plain")
 
     app.register_blueprint(sms.blueprint)
+    app.register_blueprint(voice.blueprint)
     return app

@@ -26,14 +26,16 @@ class Decision:
     write: bool = True                 # False: nothing changes in the store
 
 
-def decide(flow: Flow, session: Session, text: str, opt_out_type: str | None = None) -> Decision:
+def decide(flow: Flow, session: Session, text: str, opt_out_type: str | None = None,
+           sms_keywords: bool = True) -> Decision:
+    """sms_keywords: opting out and back in by text (not on a phone call)."""
     lang = (session.state or {}).get("lang", flow.languages[0])
-    keyword = keywords.classify(text, session.opted_out)
+    keyword = keywords.classify(text, session.opted_out) if sms_keywords else None
     if (opt_out_type or "").upper() == "STOP":
         keyword = keywords.OPT_OUT_TWILIO        # Twilio already handled and answered it
 
     if keyword in (keywords.OPT_OUT_TWILIO, keywords.OPT_OUT_PLAIN):
-        replies = () if keyword == keywords.OPT_OUT_TWILIO else (Message(flow.text("opted_out", lang)),)
+        replies = () if keyword == keywords.OPT_OUT_TWILIO else (Message(flow.text("opted_out", lang), key="opted_out"),)
         return Decision(None, True, replies, event="opted_out")
     if session.opted_out:
         if keyword == keywords.OPT_IN or (opt_out_type or "").upper() == "START":
@@ -45,11 +47,11 @@ def decide(flow: Flow, session: Session, text: str, opt_out_type: str | None = N
 
     state, notes = session.state, []
     if state is not None and not engine.is_current(flow, state):
-        state, notes = None, [Message(flow.text("flow_updated", lang))]
+        state, notes = None, [Message(flow.text("flow_updated", lang), key="flow_updated")]
     elif state is None and session.expired:
-        notes = [Message(flow.text("expired", lang))]
+        notes = [Message(flow.text("expired", lang), key="expired")]
     if state is None and keyword == keywords.HELP:
-        return Decision(None, False, (Message(flow.text("help", lang)),), event="help", write=False)
+        return Decision(None, False, (Message(flow.text("help", lang), key="help"),), event="help", write=False)
 
     step = engine.start(flow, lang, text) if state is None else engine.step(flow, state, text)
     if step.event == "emergency":
@@ -64,17 +66,33 @@ class Line:
         self.flow = flow
         self.store = store
 
+    def current(self, key: str) -> Decision:
+        """Where a conversation stands, read only (to repeat a question or the advice)."""
+        session = self.store.load(key)
+        if session.state is None or not engine.is_current(self.flow, session.state):
+            return Decision(None, session.opted_out, (), event="no_conversation", write=False)
+        return Decision(session.state, False, engine.current_replies(self.flow, session.state),
+                        event="repeated", write=False)
+
     def handle(self, key: str, text: str, message_id: str | None = None,
-               opt_out_type: str | None = None, channel: str = "sms") -> Decision:
+               opt_out_type: str | None = None, channel: str = "sms", answering: str | None = None) -> Decision:
+        """Apply one message. `answering` names the question the answer was given to
+        (engine.position); an answer to anything but the current question changes nothing."""
         for _attempt in range(2):
             session = self.store.load(key)
+            if answering is not None and session.state is not None and \
+                    engine.is_current(self.flow, session.state) and \
+                    engine.position(session.state) != answering:
+                logs.event("stale_answer", channel=channel)
+                return Decision(session.state, False, engine.current_replies(self.flow, session.state),
+                                event="stale", write=False)
             if message_id and message_id == session.last_message:
                 # Twilio retried a message we already applied: answer it the same way, change nothing.
                 before = Session(key, state=session.previous, opted_out=session.previously_opted_out)
-                decision = decide(self.flow, before, text, opt_out_type)
+                decision = decide(self.flow, before, text, opt_out_type, channel == "sms")
                 logs.event("duplicate_message", channel=channel)
                 return replace(decision, write=False, event="duplicate")
-            decision = decide(self.flow, session, text, opt_out_type)
+            decision = decide(self.flow, session, text, opt_out_type, channel == "sms")
             if not decision.write:
                 self._log(decision, channel, session.turns)
                 return decision
@@ -90,7 +108,7 @@ class Line:
             self._log(decision, channel, turns)
             return decision
         lang = (session.state or {}).get("lang", self.flow.languages[0])
-        return Decision(None, False, (Message(self.flow.text("resend", lang)),), event="resend", write=False)
+        return Decision(None, False, (Message(self.flow.text("resend", lang), key="resend"),), event="resend", write=False)
 
     def _log(self, decision: Decision, channel: str, turns: int) -> None:
         logs.event("message", channel=channel, step=decision.event)

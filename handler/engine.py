@@ -25,6 +25,7 @@ SAFETY_NET_DISPOSITIONS = ("urgent", "routine", "self_care")
 class Message:
     text: str
     disposition: str | None = None   # set on the parts of an outcome's advice
+    key: str | None = None           # the flow text it came from, so a channel can say it its own way
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,10 @@ def findings(flow: Flow, state: dict) -> list[str]:
     return seen
 
 
+def _said(flow: Flow, key: str, lang: str) -> Message:
+    return Message(flow.text(key, lang), key=key)
+
+
 def _new_state(flow: Flow, lang: str) -> dict:
     if lang not in flow.languages:
         lang = flow.languages[0]
@@ -106,6 +111,22 @@ def current_question(flow: Flow, state: dict) -> Question | None:
     if state["done"]:
         return None
     return question_at(flow, state["node"], state["lang"])
+
+
+def position(state: dict) -> str:
+    """Where the conversation stands: the question being asked, or 'advice'. A channel
+    tags each answer with it, so a late or repeated answer cannot land on another question."""
+    if state["check"]:
+        return "confirm:" + state["check"]
+    return "advice" if state["done"] else state["node"]
+
+
+def current_replies(flow: Flow, state: dict) -> tuple[Message | Question, ...]:
+    """What the patient would need to hear again: the question, or the advice given."""
+    question = current_question(flow, state)
+    if question is not None:
+        return (question,)
+    return tuple(_advice(flow, state["done"], findings(flow, state), state["lang"]))
 
 
 def _advice(flow: Flow, node_id: str, reported: Iterable[str], lang: str) -> list[Message]:
@@ -172,9 +193,9 @@ def start(flow: Flow, lang: str = "en", text: str | None = None) -> Step:
         if detection.possible:
             concept = detection.possible[0]["concept"]
             state = {**state, "check": concept}
-            return Step(state, (Message(flow.text("opening", lang)),
+            return Step(state, (_said(flow, "opening", lang),
                                 confirm_question(flow, concept, lang)), None, "confirm_emergency")
-    return _advance(flow, state, flow.data["start"], [Message(flow.text("opening", lang))], "started")
+    return _advance(flow, state, flow.data["start"], [_said(flow, "opening", lang)], "started")
 
 
 def _is_command(flow: Flow, name: str, lang: str, said: str) -> bool:
@@ -186,7 +207,7 @@ def _not_understood(flow: Flow, state: dict) -> Step:
     if misses >= MAX_MISSES:
         return _finish(flow, {**state, "misses": misses}, flow.data["fallback"], [], "fallback")
     state = {**state, "misses": misses}
-    return Step(state, (Message(flow.text("not_understood", state["lang"])),
+    return Step(state, (_said(flow, "not_understood", state["lang"]),
                         current_question(flow, state)), None, "not_understood")
 
 
@@ -211,10 +232,10 @@ def _back(flow: Flow, state: dict) -> Step:
     if state["check"]:
         state = {**state, "check": None, "misses": 0}
         question = current_question(flow, state)  # None when the advice was already given
-        return Step(state, (question,) if question else (Message(flow.text("finished", lang)),),
+        return Step(state, (question,) if question else (_said(flow, "finished", lang),),
                     None, "back")
     if not state["answers"]:
-        return Step(state, (Message(flow.text("back_unavailable", lang)),
+        return Step(state, (_said(flow, "back_unavailable", lang),
                             current_question(flow, state)), None, "back")
     previous_node = state["answers"][-1][0]  # emergencies end the talk, so this is a question
     state = {**state, "answers": state["answers"][:-1], "node": previous_node, "misses": 0}
@@ -232,12 +253,12 @@ def step(flow: Flow, state: dict, text: str) -> Step:
 
     if _is_command(flow, "restart", lang, said):
         fresh = _new_state(flow, lang)
-        return _advance(flow, fresh, flow.data["start"], [Message(flow.text("restarted", lang))],
+        return _advance(flow, fresh, flow.data["start"], [_said(flow, "restarted", lang)],
                         "restarted")
     if _is_command(flow, "help", lang, said):
         question = current_question(flow, state)
-        tail = (question,) if question else (Message(flow.text("finished", lang)),)
-        return Step(state, (Message(flow.text("help", lang)), *tail), None, "help")
+        tail = (question,) if question else (_said(flow, "finished", lang),)
+        return Step(state, (_said(flow, "help", lang), *tail), None, "help")
 
     if state["done"]:
         if detection.possible:
@@ -245,7 +266,7 @@ def step(flow: Flow, state: dict, text: str) -> Step:
             state = {**state, "check": concept}
             return Step(state, (confirm_question(flow, concept, lang),), None, "confirm_emergency")
         if state["check"] is None:  # advice given: BACK cannot undo it, RESTART can
-            return Step(state, (Message(flow.text("finished", lang)),), None, "finished")
+            return Step(state, (_said(flow, "finished", lang),), None, "finished")
 
     if _is_command(flow, "back", lang, said):
         return _back(flow, state)
@@ -258,7 +279,7 @@ def step(flow: Flow, state: dict, text: str) -> Step:
         if picked == (1,):
             state = {**state, "check": None, "misses": 0}
             question = current_question(flow, state)
-            return Step(state, (question,) if question else (Message(flow.text("finished", lang)),),
+            return Step(state, (question,) if question else (_said(flow, "finished", lang),),
                         None, "answered")
         return _not_understood(flow, state)
 

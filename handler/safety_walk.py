@@ -97,6 +97,11 @@ def walk(flow: Flow, lang: str) -> WalkResult:
 
     first = engine.start(flow, lang, "hi")
     opening_messages = record(first, "opening")
+    if first.outcome is not None:  # advice before any question: the one path has no answers
+        check_outcome([], first, f"[{lang}] > opening")
+        result.outcomes.add(first.outcome.node)
+        result.paths, result.longest_turns, result.longest_messages = 1, 1, opening_messages
+        return result
     paths, turns, messages = explore(first.state, f"[{lang}]")
     result.paths = paths
     result.longest_turns = turns + 1

@@ -7,16 +7,20 @@ from twilio.request_validator import SIGNATURE_HEADER, SIGNATURE_SETTINGS_HEADER
     get_signature_algorithm
 
 
-def public_url(request, public_base_url: str | None) -> str:
-    """The URL Twilio called. Behind API Gateway or a proxy the app cannot see it,
+def public_base(request, public_base_url: str | None) -> str:
+    """The base URL Twilio calls. Behind API Gateway or a proxy the app cannot see it,
     so PUBLIC_BASE_URL names it; without it, rebuild it from the forwarded headers."""
-    query = request.query_string.decode("latin-1")
-    suffix = request.path + (f"?{query}" if query else "")
     if public_base_url:
-        return public_base_url.rstrip("/") + suffix
+        return public_base_url.rstrip("/")
     proto = request.headers.get("X-Forwarded-Proto", request.scheme).split(",")[0].strip()
     host = request.headers.get("X-Forwarded-Host") or request.host
-    return f"{proto}://{host.split(',')[0].strip()}{request.script_root}{suffix}"
+    return f"{proto}://{host.split(',')[0].strip()}{request.script_root}"
+
+
+def public_url(request, public_base_url: str | None) -> str:
+    """The full URL Twilio called, query string included (Twilio signs it too)."""
+    query = request.query_string.decode("latin-1")
+    return public_base(request, public_base_url) + request.path + (f"?{query}" if query else "")
 
 
 def is_from_twilio(request, auth_token: str, public_base_url: str | None) -> bool:

@@ -27,7 +27,7 @@ def units(text: str) -> int:
     """Length as the network counts it: septets for GSM-7, UTF-16 units for UCS-2."""
     if encoding(text) == "GSM-7":
         return sum(2 if ch in GSM7_EXTENDED else 1 for ch in text)
-    return len(text.encode("utf-16-le")) // 2
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def segments(text: str) -> int:

@@ -65,6 +65,10 @@ class SessionStore:
         self.ttl_seconds = ttl_seconds
         self.clock = clock
 
+    def with_ttl(self, ttl_seconds: int) -> SessionStore:
+        """The same table, with another expiry (calls live shorter than text chats)."""
+        return SessionStore(self.client, self.table, ttl_seconds, self.clock)
+
     def _call(self, operation: str, **kwargs):
         try:
             return getattr(self.client, operation)(TableName=self.table, **kwargs)

@@ -61,6 +61,8 @@ def _texts(data: Mapping) -> Iterator[tuple[str, Mapping]]:
         yield f"texts/{key}", text
     for kind, text in data["sms"]["hints"].items():
         yield f"sms/hints/{kind}", text
+    for key, text in data["voice"]["texts"].items():
+        yield f"voice/texts/{key}", text
     for check in data["emergency_checks"]:
         yield f"emergency check {check['concept']}", check["confirm"]
     for node_id, node in data["nodes"].items():
@@ -184,6 +186,11 @@ def check_structure(data: Mapping, concepts: Mapping[str, str | None], report: R
         for key in ("opening", "help"):
             if "911" not in data["texts"][key].get(lang, ""):
                 report.problem(f"texts/{key}", f"[{lang}] does not say to call 911")
+        for key in ("opening", "help", "emergency_lead", "no_nurse_line", "nurse_unreachable"):
+            if "911" not in data["voice"]["texts"][key].get(lang, ""):
+                report.problem(f"voice/texts/{key}", f"[{lang}] does not say to call 911")
+        if lang not in data["voice"]["locale"]:
+            report.problem("voice/locale", f"no speech locale for language '{lang}'")
     for node_id, disposition in outcome_of.items():
         parts = nodes[node_id]["parts"]
         if disposition == "emergency":

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from urllib.parse import parse_qs, urlsplit
 
 from handler import logs, sms_text
 from handler.engine import Question, confirm_question, question_at
 from handler.flow import RANK, Flow
 from handler.local_line import SignedClient, local_settings
 from handler.sms_segments import segments
-from handler.twiml_reading import sms_messages
+from handler.twiml_reading import sms_messages, twiml_verbs
+from handler.voice_menu import Place
 
 MAX_TURNS = 40
 
@@ -62,50 +64,139 @@ def answer(question: Question, present: set[str]) -> str:
     return str(plain[0] if plain else 1)
 
 
-class Runner:
-    def __init__(self, flow: Flow, client: SignedClient):
+class Patient:
+    """What both channels share: the findings, the volunteered text, the transcript."""
+
+    def __init__(self, flow: Flow, vignette: dict):
         self.flow = flow
-        self.client = client
+        self.lang = vignette.get("language", "en")
+        self.present = set(vignette["present"])
+        self.volunteer = vignette.get("volunteer")
+        self.transcript: list[dict] = []
+        self.reached: list[str] = []
+        self.answered = 0
+        self.openings = advice_openings(flow, self.lang)
 
-    def run(self, vignette: dict, number: str) -> dict:
-        lang = vignette.get("language", "en")
-        questions = known_questions(self.flow, lang)
-        openings = advice_openings(self.flow, lang)
-        present = set(vignette["present"])
-        volunteer = vignette.get("volunteer")
-        transcript, reached, sent_segments, answered = [], [], 0, 0
+    def heard(self, text: str) -> None:
+        self.transcript.append({"from": "line", "text": text})
+        self.reached.extend(d for opening, d in self.openings if opening in text and d is not None)
 
-        def send(text: str) -> list[str]:
-            nonlocal sent_segments
-            transcript.append({"from": "patient", "text": text})
-            response = self.client.sms(number, text)
-            messages = sms_messages(response.data) if response.status_code == 200 else []
-            for message in messages:
-                transcript.append({"from": "line", "text": message})
-                sent_segments += segments(message)
-                reached.extend(d for opening, d in openings if opening in message and d is not None)
-            return messages
+    def said(self, text: str) -> None:
+        self.transcript.append({"from": "patient", "text": text})
 
-        messages = send(vignette.get("opening", "HI"))
-        while len([t for t in transcript if t["from"] == "patient"]) < MAX_TURNS:
-            last = messages[-1] if messages else ""
-            asked = next((k.question for k in questions if last.endswith(k.sms)), None)
-            if volunteer and (answered == volunteer["after"] or asked is None):
-                messages = send(volunteer["text"])
-                volunteer = None
-                continue
-            if asked is None:
-                break  # advice given (or nothing asked): the conversation is over
-            messages = send(answer(asked, present))
-            answered += 1
+    def turns(self) -> int:
+        return sum(1 for t in self.transcript if t["from"] == "patient")
 
-        disposition = max(reached, key=RANK.__getitem__) if reached else "none"
+    def volunteers_now(self, asked: bool) -> str | None:
+        """The volunteered text, once: after N answers, or right after the advice."""
+        if self.volunteer and (self.answered == self.volunteer["after"] or not asked):
+            text, self.volunteer = self.volunteer["text"], None
+            return text
+        return None
+
+    def result(self, vignette: dict, segments_sent: int) -> dict:
+        disposition = max(self.reached, key=RANK.__getitem__) if self.reached else "none"
         result = {"id": vignette["id"], "disposition": disposition}
         if "expected" in vignette:
             result["expected"] = vignette["expected"]
-        result.update(turns=sum(1 for t in transcript if t["from"] == "patient"),
-                      segments=sent_segments, transcript=transcript)
+        result.update(turns=self.turns(), segments=segments_sent, transcript=self.transcript)
         return result
+
+
+def run_sms(flow: Flow, client: SignedClient, vignette: dict, number: str) -> dict:
+    patient = Patient(flow, vignette)
+    questions = known_questions(flow, patient.lang)
+    sent_segments = 0
+
+    def send(text: str) -> list[str]:
+        nonlocal sent_segments
+        patient.said(text)
+        response = client.sms(number, text)
+        messages = sms_messages(response.data) if response.status_code == 200 else []
+        for message in messages:
+            patient.heard(message)
+            sent_segments += segments(message)
+        return messages
+
+    messages = send(vignette.get("opening", "HI"))
+    while patient.turns() < MAX_TURNS:
+        last = messages[-1] if messages else ""
+        asked = next((k.question for k in questions if last.endswith(k.sms)), None)
+        volunteered = patient.volunteers_now(asked is not None)
+        if volunteered:
+            messages = send(volunteered)
+            continue
+        if asked is None:
+            break  # advice given (or nothing asked): the conversation is over
+        messages = send(answer(asked, patient.present))
+        patient.answered += 1
+    return patient.result(vignette, sent_segments)
+
+
+def spoken_answer(question: Question, reply: str) -> str:
+    """The keypad answer as a caller would say it."""
+    if question.kind == "one_of":
+        return question.choices[int(reply) - 1]
+    return "yes" if reply == "1" else "no"
+
+
+def run_voice(flow: Flow, client: SignedClient, vignette: dict, call_id: str) -> dict:
+    """A phone call: follows the TwiML as Twilio would (Say, Gather, Redirect, Hangup)."""
+    patient = Patient(flow, vignette)
+    by_speech = vignette.get("input", "dtmf") == "speech"
+    call = {"CallSid": call_id, "AccountSid": "AC" + "0" * 32, "From": "+15555550199",
+            "To": "+15005550006", "CallStatus": "in-progress", "Direction": "inbound"}
+    response = client.post("/voice", {**call, "CallStatus": "ringing"})
+    hops = 0
+    while response.status_code == 200 and patient.turns() < MAX_TURNS and hops < 4 * MAX_TURNS:
+        hops += 1
+        verbs = twiml_verbs(response.data)
+        for verb, text in verbs:
+            if verb == "Say":
+                patient.heard(text)
+        gather = next((attrs for verb, attrs in verbs if verb == "Gather"), None)
+        redirect = next((text for verb, text in verbs if verb == "Redirect"), None)
+        if gather is None:
+            if redirect is None:
+                break                               # hung up
+            response = client.post(path_of(redirect), call)
+            continue
+        place = place_of(gather["action"])
+        asked = question_for(flow, place)
+        volunteered = patient.volunteers_now(asked is not None)
+        if volunteered:
+            patient.said(volunteered)
+            response = client.post(path_of(gather["action"]), {**call, "SpeechResult": volunteered,
+                                                               "Confidence": "0.9"})
+            continue
+        if asked is None:
+            break                                   # the advice, offered again: hang up
+        question, item = asked
+        reply = answer(question, patient.present) if question.kind != "all_that_apply" else \
+            ("1" if question.concepts[item] in patient.present else "2")
+        said = spoken_answer(question, reply) if by_speech else reply
+        patient.said(said)
+        patient.answered += question.kind != "all_that_apply" or item + 1 == len(question.choices)
+        params = {"SpeechResult": said, "Confidence": "0.9"} if by_speech else {"Digits": reply}
+        response = client.post(path_of(gather["action"]), {**call, **params})
+    return patient.result(vignette, 0)
+
+
+def question_for(flow: Flow, place) -> tuple[Question, int] | None:
+    if place is None or place.question == "advice":
+        return None
+    if place.question.startswith("confirm:"):
+        return confirm_question(flow, place.question.removeprefix("confirm:"), flow.languages[0]), 0
+    return question_at(flow, place.question, flow.languages[0]), place.item
+
+
+def path_of(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def place_of(url: str):
+    return Place.from_query({k: v[0] for k, v in parse_qs(urlsplit(url).query).items()})
 
 
 def summary(results: list[dict]) -> str:
@@ -127,18 +218,16 @@ def run_vignettes(vignettes: list[dict]) -> list[dict]:
     with local_settings() as (settings, _supplied):
         app = create_app(settings)
         client = SignedClient(app, settings)
-        runner = Runner(app.extensions["triage_line"].flow, client)
-        return [runner.run(v, number=f"+1555{n:07d}") for n, v in enumerate(vignettes, 1)]
+        flow = app.extensions["triage_line"].flow
+        return [run_voice(flow, client, v, call_id=f"CA{n:032x}") if v.get("channel") == "voice"
+                else run_sms(flow, client, v, number=f"+1555{n:07d}")
+                for n, v in enumerate(vignettes, 1)]
 
 
 def run_file(path, out, err) -> int:
     vignettes = json.loads(path.read_text(encoding="utf-8"))
-    unsupported = [v["id"] for v in vignettes if v.get("channel", "sms") != "sms"]
-    runnable = [v for v in vignettes if v.get("channel", "sms") == "sms"]
-    results = run_vignettes(runnable)
+    results = run_vignettes(vignettes)
     for result in results:
         out.write(json.dumps(result) + "\n")
-    if unsupported:
-        err.write(f"skipped (voice is not built yet): {', '.join(unsupported)}\n")
     err.write(summary(results) + "\n")
     return 0

@@ -1,0 +1,217 @@
+"""The voice channel: Twilio's incoming-call webhook and gather callbacks in,
+TwiML (VoiceResponse) out. The same flow and engine as SMS, spoken; how a
+question sounds on the phone is decided in handler.voice_menu."""
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, Response, current_app, request
+from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
+
+from handler import engine, logs, voice_menu
+from handler.conversation import Decision
+from handler.engine import Message, Question
+from handler.pseudonyms import pseudonym
+from handler.safe_reply import safe_text
+from handler.signature import public_base
+from handler.voice_menu import ADVICE, Place
+
+blueprint = Blueprint("voice", __name__)
+
+GATHER_SECONDS = 8          # time to start answering; generous for someone in pain
+DIAL_SECONDS = 25
+MAX_SPEECH_CHARS = 500
+
+
+class Call:
+    """One callback of one call: the settings, the line and how to speak."""
+
+    def __init__(self):
+        self.settings = current_app.config["SETTINGS"]
+        self.line = current_app.extensions["triage_call"]
+        self.flow = self.line.flow
+        self.lang = self.flow.languages[0]
+        self.locale = voice_menu.locale(self.flow, self.lang)
+        self.base = public_base(request, self.settings.public_base_url)
+        self.key = "call#" + pseudonym(self.settings.phone_hash_key, request.form.get("CallSid", ""))
+        self.response = VoiceResponse()
+
+    def text(self, key: str, **values) -> str:
+        return voice_menu.voice_text(self.flow, key, self.lang, **values)
+
+    def say(self, text: str, into=None) -> None:
+        (into or self.response).say(text, language=self.locale)
+
+    def answer_url(self, place: Place, **extra) -> str:
+        return f"{self.base}/voice/answer?{place.query(**extra)}"
+
+    def ask(self, question: Question, place: Place) -> None:
+        """A question as a Gather, and what happens when it times out."""
+        gather = Gather(input="dtmf speech", action=self.answer_url(place), method="POST",
+                        timeout=GATHER_SECONDS, speech_timeout="auto", language=self.locale,
+                        hints=voice_menu.hints(self.flow, self.lang, question), num_digits=1)
+        self.say(voice_menu.prompt(self.flow, self.lang, question, place.item), into=gather)
+        self.response.append(gather)
+        self.response.redirect(self.answer_url(place, timeout="1"), method="POST")
+
+    def goodbye(self) -> Response:
+        self.say(self.text("goodbye"))
+        self.response.hangup()
+        return self.twiml()
+
+    def twiml(self) -> Response:
+        return Response(str(self.response), status=200, mimetype="text/xml")
+
+    def speak(self, decision: Decision, place: Place | None = None, no_input: bool = False) -> Response:
+        """Say the engine's replies; a question becomes a gather (at `place`'s item, when
+        the same list question is asked again), advice ends with an offer to repeat it."""
+        if decision.outcome is not None and decision.outcome.disposition == "emergency":
+            self.say(self.text("emergency_lead"))           # first, before anything else
+            for reply in decision.replies:
+                self.say(reply.text)
+            self.say(self.text("emergency_lead"))
+            self.response.hangup()
+            return self.twiml()
+        for reply in decision.replies:
+            if isinstance(reply, Question):
+                same = place is not None and place.question == reply.node
+                self.ask(reply, place if same else Place(reply.node))
+                return self.twiml()
+            self.say(self._spoken(reply, no_input))
+        state = decision.state
+        if state is not None and state["done"]:
+            if decision.event == "finished":
+                return self.goodbye()
+            gather = Gather(input="dtmf speech", action=self.answer_url(Place(ADVICE)), method="POST",
+                            timeout=GATHER_SECONDS, speech_timeout="auto", language=self.locale,
+                            hints=", ".join(voice_menu.spoken_words(self.flow, "repeat", self.lang)[:2]), num_digits=1)
+            self.say(self.text("offer_repeat"), into=gather)
+            self.response.append(gather)
+            return self.goodbye()
+        if state is None:  # nothing to go on (e.g. asked to resend): ask again from the store
+            self.response.redirect(self.answer_url(place or Place(ADVICE), again="1"), method="POST")
+        return self.twiml()
+
+    def _spoken(self, reply: Message, no_input: bool) -> str:
+        if reply.key == "not_understood" and no_input:
+            return self.text("no_input")
+        if reply.key in self.flow.data["voice"]["texts"]:
+            return self.text(reply.key)
+        return reply.text
+
+    def nurse(self, place: Place) -> Response:
+        number = self.settings.nurse_line_number
+        if not number:
+            self.say(self.text("no_nurse_line"))
+            self.response.redirect(self.answer_url(place, again="1"), method="POST")
+            return self.twiml()
+        self.say(self.text("nurse_connecting"))
+        dial = Dial(action=f"{self.base}/voice/nurse-done?{place.query()}", method="POST",
+                    timeout=DIAL_SECONDS)
+        dial.number(number)
+        self.response.append(dial)
+        return self.twiml()
+
+    def safe(self) -> Response:
+        self.response = VoiceResponse()
+        self.response.say(safe_text(self.settings.nurse_line_number), language="en-US")
+        self.response.hangup()
+        return self.twiml()
+
+
+def _question_at(flow, position: str) -> Question | None:
+    if position.startswith("confirm:"):
+        concept = position.removeprefix("confirm:")
+        if concept in flow.checks_by_concept:
+            return engine.confirm_question(flow, concept, flow.languages[0])
+        return None
+    node = flow.nodes.get(position)
+    if node is None or node["type"] != "question":
+        return None
+    return engine.question_at(flow, position, flow.languages[0])
+
+
+def _safely(handler):
+    """Anything that goes wrong still gives the caller the safe message."""
+    def wrapped():
+        try:
+            return handler(Call())
+        except Exception as error:
+            logs.event("error", level=logging.ERROR, channel="voice", error=type(error).__name__)
+            try:
+                return Call().safe()
+            except Exception:
+                response = VoiceResponse()
+                response.say(safe_text(), language="en-US")
+                response.hangup()
+                return Response(str(response), status=200, mimetype="text/xml")
+    wrapped.__name__ = handler.__name__
+    return wrapped
+
+
+@blueprint.post("/voice")
+@_safely
+def incoming_call(call: Call) -> Response:
+    if not request.form.get("CallSid"):
+        return call.safe()
+    existing = call.line.current(call.key)
+    if existing.state is not None:   # Twilio asked again for a call already under way
+        return call.speak(existing)
+    return call.speak(call.line.handle(call.key, "", channel="voice"))
+
+
+@blueprint.post("/voice/answer")
+@_safely
+def gathered(call: Call) -> Response:
+    place = Place.from_query(request.args)
+    digits = request.form.get("Digits", "").strip()
+    speech = request.form.get("SpeechResult", "").strip()[:MAX_SPEECH_CHARS]
+    lang = call.lang
+    if place is None or request.args.get("again") == "1":
+        return call.speak(call.line.current(call.key), place)
+    if voice_menu.wants(call.flow, lang, "nurse", digits, speech):
+        return call.nurse(place)
+    question = _question_at(call.flow, place.question)
+    if voice_menu.wants(call.flow, lang, "repeat", digits, speech):
+        if question is None:
+            return call.speak(call.line.current(call.key), place)
+        call.ask(question, place)
+        return call.twiml()
+
+    if place.question == ADVICE:
+        if digits == "1":
+            return call.speak(call.line.current(call.key), place)
+        if not speech:
+            return call.goodbye()
+        return call.speak(call.line.handle(call.key, speech, channel="voice", answering=ADVICE), place)
+
+    no_input = request.args.get("timeout") == "1" or not (digits or speech)
+    if question is not None and voice_menu.is_list(question) and not no_input:
+        detected = bool(speech) and (bool(call.flow.scanner(lang).scan(speech))
+                                     or voice_menu.is_command(call.flow, lang, speech))
+        if not detected and place.item < len(question.choices):
+            said_yes = voice_menu.item_answer(digits, speech)
+            if said_yes is None:
+                decision = call.line.handle(call.key, "", channel="voice", answering=place.question)
+                return call.speak(decision, place)
+            picked = place.picked + ((place.item,) if said_yes else ())
+            last = place.item + 1 == len(question.choices)
+            if not last and not (said_yes and voice_menu.ends_at_once(call.flow, question, place.item)):
+                call.ask(question, Place(place.question, place.item + 1, picked))
+                return call.twiml()
+            answer = voice_menu.list_answer(picked)
+            return call.speak(call.line.handle(call.key, answer, channel="voice", answering=place.question))
+    text = "" if no_input else (speech or digits)
+    decision = call.line.handle(call.key, text, channel="voice", answering=place.question)
+    return call.speak(decision, place, no_input=no_input)
+
+
+@blueprint.post("/voice/nurse-done")
+@_safely
+def nurse_done(call: Call) -> Response:
+    if request.form.get("DialCallStatus") == "completed":
+        return call.goodbye()
+    call.say(call.text("nurse_unreachable"))
+    place = Place.from_query(request.args) or Place(ADVICE)
+    call.response.redirect(call.answer_url(place, again="1"), method="POST")
+    return call.twiml()

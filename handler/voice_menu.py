@@ -1,0 +1,120 @@
+"""The flow as a phone menu: pure functions, no Flask, no Twilio.
+
+Questions become keypad prompts. A "choose all that apply" question becomes
+a run of yes/no items, one per choice; the answers so far travel in the
+gather's action URL (signed by Twilio along with the rest of the URL), so
+nothing is stored until the whole list is answered. A yes to a choice that
+ends the flow at once (a red flag) is sent on straight away.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from handler import answers
+from handler.engine import Question
+from handler.flow import Flow
+
+ADVICE = "advice"
+
+
+@dataclass(frozen=True)
+class Place:
+    """What a gather asked: the question (engine.position), and within a list
+    question, which item and the items answered yes so far."""
+    question: str
+    item: int = 0
+    picked: tuple[int, ...] = ()
+
+    def query(self, **extra) -> str:
+        params = {"q": self.question}
+        if self.item:
+            params["i"] = str(self.item)
+        if self.picked:
+            params["p"] = ".".join(map(str, self.picked))
+        params.update(extra)
+        return urlencode(params)
+
+    @classmethod
+    def from_query(cls, args) -> Place | None:
+        question = args.get("q", "")
+        try:
+            item = int(args.get("i", "0"))
+            picked = tuple(int(p) for p in args.get("p", "").split(".") if p != "")
+        except ValueError:
+            return None
+        if not question or item < 0 or any(p < 0 for p in picked):
+            return None
+        return cls(question, item, picked)
+
+
+def voice_text(flow: Flow, key: str, lang: str, **values) -> str:
+    text = flow.data["voice"]["texts"][key][lang]
+    return text.format(**values) if values else text
+
+
+def locale(flow: Flow, lang: str) -> str:
+    return flow.data["voice"]["locale"][lang]
+
+
+def spoken_words(flow: Flow, name: str, lang: str) -> list[str]:
+    """The flow's spoken commands: 'repeat' or 'nurse'."""
+    return list(flow.data["voice"]["words"][name][lang])
+
+
+def is_list(question: Question) -> bool:
+    return question.kind == "all_that_apply"
+
+
+def prompt(flow: Flow, lang: str, question: Question, item: int = 0) -> str:
+    """What the caller hears for a question (or for one item of a list question)."""
+    if is_list(question):
+        line = voice_text(flow, "item", lang, choice=question.choices[item])
+        if item == 0:
+            return f"{question.prompt} {voice_text(flow, 'list_intro', lang)} {line}"
+        return line
+    if question.kind == "yes_no":
+        return f"{question.prompt} {voice_text(flow, 'yes_no', lang)}"
+    options = " ".join(voice_text(flow, "choice", lang, choice=label, number=n)
+                       for n, label in enumerate(question.choices, 1))
+    return f"{question.prompt} {options}"
+
+
+def hints(flow: Flow, lang: str, question: Question) -> str:
+    """Speech recognition hints: the words a caller is likely to say."""
+    words = ["yes", "no"] if question.kind != "one_of" else list(question.choices)
+    words += spoken_words(flow, "repeat", lang)[:1] + spoken_words(flow, "nurse", lang)[:1]
+    return ", ".join(dict.fromkeys(word.replace(",", "") for word in words))
+
+
+def wants(flow: Flow, lang: str, name: str, digits: str, speech: str) -> bool:
+    """Is the caller asking to hear it again ('repeat', *) or for the nurse ('nurse', 0)?"""
+    key = {"repeat": "*", "nurse": "0"}[name]
+    if digits == key:
+        return True
+    said = answers.normalize(speech)
+    return bool(said) and any(said == answers.normalize(w) or answers.contains_phrase(said, w)
+                              for w in spoken_words(flow, name, lang))
+
+
+def is_command(flow: Flow, lang: str, speech: str) -> bool:
+    """RESTART, BACK or HELP said aloud: the engine handles these."""
+    said = answers.normalize(speech)
+    return any(said == answers.normalize(word) for name in ("restart", "back", "help")
+               for word in flow.words("commands", name, lang))
+
+
+def item_answer(digits: str, speech: str) -> bool | None:
+    """A yes/no answer to one item of a list (None: not understood)."""
+    picked = answers.parse_yes_no(digits or speech)
+    return None if picked is None else picked == (0,)
+
+
+def list_answer(picked: tuple[int, ...]) -> str:
+    """The items answered yes, as the engine reads a list answer ("1 3", or "0")."""
+    return " ".join(str(i + 1) for i in picked) or "0"
+
+
+def ends_at_once(flow: Flow, question: Question, item: int) -> bool:
+    """A choice with its own next node (a red flag) is acted on without the rest of the list."""
+    return "next" in flow.nodes[question.node]["choices"][item]
