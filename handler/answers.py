@@ -86,6 +86,9 @@ def parse_one_of(text: str, labels: list[str], words: list[Iterable[str]]) -> tu
     for position, label in enumerate(labels):
         if said == normalize(label):
             return (position,)
+    tokens = set(said.split())
+    if any(contains_phrase(said, phrase) for phrase in UNSURE) or (tokens & YES_TOKENS and tokens & NO_TOKENS):
+        return None  # "I don't know", "yes no": ask again rather than guess
     matched = {position for position, choice_words in enumerate(words)
                for word in choice_words if contains_phrase(said, word)}
     if len(matched) == 1:

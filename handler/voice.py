@@ -65,7 +65,7 @@ class Call:
     def speak(self, decision: Decision, place: Place | None = None, no_input: bool = False) -> Response:
         """Say the engine's replies; a question becomes a gather (at `place`'s item, when
         the same list question is asked again), advice ends with an offer to repeat it."""
-        if decision.outcome is not None and decision.outcome.disposition == "emergency":
+        if self._emergency(decision):
             self.say(self.text("emergency_lead"))           # first, before anything else
             for reply in decision.replies:
                 self.say(reply.text)
@@ -91,6 +91,15 @@ class Call:
         if state is None:  # nothing to go on (e.g. asked to resend): ask again from the store
             self.response.redirect(self.answer_url(place or Place(ADVICE), again="1"), method="POST")
         return self.twiml()
+
+    def _emergency(self, decision: Decision) -> bool:
+        """An emergency outcome, just reached or said again (a retried or stale callback)."""
+        if decision.outcome is not None:
+            return decision.outcome.disposition == "emergency"
+        state = decision.state
+        return state is not None and bool(state.get("done")) and not state.get("check") and \
+            bool(decision.replies) and not any(isinstance(r, Question) for r in decision.replies) and \
+            self.flow.nodes[state["done"]].get("disposition") == "emergency"
 
     def _spoken(self, reply: Message, no_input: bool) -> str:
         if reply.key == "not_understood" and no_input:
@@ -169,10 +178,12 @@ def gathered(call: Call) -> Response:
     lang = call.lang
     if place is None or request.args.get("again") == "1":
         return call.speak(call.line.current(call.key), place)
-    if voice_menu.wants(call.flow, lang, "nurse", digits, speech):
+    # Emergency words win over the spoken commands ("sorry, I can't breathe", "someone passed out").
+    emergency = bool(speech) and bool(call.flow.scanner(lang).scan(speech))
+    if not emergency and voice_menu.wants(call.flow, lang, "nurse", digits, speech):
         return call.nurse(place)
     question = _question_at(call.flow, place.question)
-    if voice_menu.wants(call.flow, lang, "repeat", digits, speech):
+    if not emergency and voice_menu.wants(call.flow, lang, "repeat", digits, speech):
         if question is None:
             return call.speak(call.line.current(call.key), place)
         call.ask(question, place)

@@ -104,9 +104,13 @@ def is_command(flow: Flow, lang: str, speech: str) -> bool:
                for word in flow.words("commands", name, lang))
 
 
+# "None of those" said to one item of a list is a no to that item (the rest are still read).
+ITEM_NO_WORDS = tuple(sorted(answers.NONE_WORDS - {"0", "zero"}))
+
+
 def item_answer(digits: str, speech: str) -> bool | None:
     """A yes/no answer to one item of a list (None: not understood)."""
-    picked = answers.parse_yes_no(digits or speech)
+    picked = answers.parse_yes_no(digits or speech, extra_no=ITEM_NO_WORDS)
     return None if picked is None else picked == (0,)
 
 
