@@ -52,18 +52,22 @@ def cmd_vignettes(args) -> int:
 
 
 def cmd_create_table(args) -> int:
-    from handler.settings import Settings, SettingsError
     from handler.store import create_table, dynamodb_client
 
-    env_settings = {"TWILIO_AUTH_TOKEN": "-", "PHONE_HASH_KEY": "-"}  # not needed to make a table
-    try:
-        settings = Settings.from_env({**env_settings, **os.environ})
-    except SettingsError as error:
-        print(f"triage-line: {error}", file=sys.stderr)
-        return 2
-    status = create_table(dynamodb_client(settings.aws_region, settings.dynamodb_endpoint_url),
-                          settings.sessions_table)
-    print(f"table {settings.sessions_table}: {status} (on-demand capacity, TTL on attribute 'exp')")
+    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+    table = os.environ.get("SESSIONS_TABLE") or "triage-sessions"
+    client = dynamodb_client(region, os.environ.get("DYNAMODB_ENDPOINT_URL") or None)
+    for line in create_table(client, table, args.kms_key_id, not args.no_point_in_time_recovery):
+        print(line)
+    print(f"table {table} in {region} is ready")
+    return 0
+
+
+def cmd_fallback_twiml(args) -> int:
+    from handler.safe_reply import sms_twiml, voice_twiml
+
+    nurse = os.environ.get("NURSE_LINE_NUMBER") or None
+    print(voice_twiml(nurse) if args.voice else sms_twiml(nurse))
     return 0
 
 
@@ -89,8 +93,16 @@ def build_parser() -> argparse.ArgumentParser:
     vignettes.add_argument("file", help="a JSON list of vignettes (see tests/vignettes/)")
     vignettes.set_defaults(run=cmd_vignettes)
 
-    table = commands.add_parser("create-table", help="create the sessions table (on-demand, TTL on); safe to rerun")
+    table = commands.add_parser("create-table", help="create the sessions table (SESSIONS_TABLE in AWS_REGION, "
+                                "or at DYNAMODB_ENDPOINT_URL): on-demand, TTL, point-in-time recovery; safe to rerun")
+    table.add_argument("--kms-key-id", help="encrypt with this customer managed KMS key (default: AWS owned key)")
+    table.add_argument("--no-point-in-time-recovery", action="store_true", help="leave point-in-time recovery off")
     table.set_defaults(run=cmd_create_table)
+
+    fallback = commands.add_parser("fallback-twiml", help="static TwiML with the safe message, for a TwiML Bin "
+                                   "used as the number's Fallback URL")
+    fallback.add_argument("--voice", action="store_true", help="the voice version (default: SMS)")
+    fallback.set_defaults(run=cmd_fallback_twiml)
     return parser
 
 

@@ -8,7 +8,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from handler import logs, sms_text
 from handler.pseudonyms import pseudonym
-from handler.safe_reply import safe_text
+from handler.safe_reply import sms_twiml
 
 blueprint = Blueprint("sms", __name__)
 
@@ -43,4 +43,4 @@ def incoming_message() -> Response:
         return twiml(sms_text.render(line.flow, lang, decision.replies))
     except Exception as error:  # the patient always gets an answer
         logs.event("error", level=logging.ERROR, channel="sms", error=type(error).__name__)
-        return twiml([safe_text(settings.nurse_line_number)])
+        return Response(sms_twiml(settings.nurse_line_number), status=200, mimetype="text/xml")

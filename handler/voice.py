@@ -12,7 +12,7 @@ from handler import engine, logs, voice_menu
 from handler.conversation import Decision
 from handler.engine import Message, Question
 from handler.pseudonyms import pseudonym
-from handler.safe_reply import safe_text
+from handler.safe_reply import voice_twiml
 from handler.signature import public_base
 from handler.voice_menu import ADVICE, Place
 
@@ -122,10 +122,7 @@ class Call:
         return self.twiml()
 
     def safe(self) -> Response:
-        self.response = VoiceResponse()
-        self.response.say(safe_text(self.settings.nurse_line_number), language="en-US")
-        self.response.hangup()
-        return self.twiml()
+        return Response(voice_twiml(self.settings.nurse_line_number), status=200, mimetype="text/xml")
 
 
 def _question_at(flow, position: str) -> Question | None:
@@ -147,13 +144,8 @@ def _safely(handler):
             return handler(Call())
         except Exception as error:
             logs.event("error", level=logging.ERROR, channel="voice", error=type(error).__name__)
-            try:
-                return Call().safe()
-            except Exception:
-                response = VoiceResponse()
-                response.say(safe_text(), language="en-US")
-                response.hangup()
-                return Response(str(response), status=200, mimetype="text/xml")
+            nurse = current_app.config["SETTINGS"].nurse_line_number
+            return Response(voice_twiml(nurse), status=200, mimetype="text/xml")
     wrapped.__name__ = handler.__name__
     return wrapped
 

@@ -173,9 +173,10 @@ def test_badly_signed_requests_are_refused(served):
     assert served["responses"][4]["statusCode"] == 403   # signed for a URL without the stage
 
 
-def test_public_base_url_for_a_custom_domain(package, dynamodb_url):
-    """Behind a custom domain with a base path, Twilio signs the public URL; PUBLIC_BASE_URL names it."""
-    public = "https://line.example.org/triage"
+@pytest.mark.parametrize("public", ["https://line.example.org", "https://line.example.org/triage"])
+def test_public_base_url_for_a_custom_domain(package, dynamodb_url, public):
+    """Behind a custom domain (with or without a base path), Twilio signs the public URL,
+    which the app cannot see: PUBLIC_BASE_URL names it."""
     event = proxy_event("POST", "/sms", SMS, sign(TOKEN, public + "/sms", SMS), host="line.example.org")
     out = invoke(package, dynamodb_url, [event, signed_event("/sms", SMS)], PUBLIC_BASE_URL=public)
     assert out["responses"][0]["statusCode"] == 200
