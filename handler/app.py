@@ -29,7 +29,7 @@ def create_app(settings: Settings | None = None, store: SessionStore | None = No
 
     app = Flask("handler")
     app.config.update(SETTINGS=settings, MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES, PROPAGATE_EXCEPTIONS=False)
-    app.extensions["triage_line"] = Line(flows[DEFAULT_FLOW], store)
+    app.extensions["triage_line"] = Line(flows[DEFAULT_FLOW], store, settings.max_messages_per_hour)
     app.extensions["triage_call"] = Line(flows[DEFAULT_FLOW], store.with_ttl(CALL_TTL_SECONDS))
 
     @app.before_request

@@ -59,12 +59,26 @@ def decide(flow: Flow, session: Session, text: str, opt_out_type: str | None = N
     return Decision(step.state, False, (*notes, *step.replies), step.outcome, step.event)
 
 
-class Line:
-    """The line for one flow and one store."""
+SEEN_KEPT = 10           # recent message ids remembered per conversation
+SEEN_TAIL = 10           # characters kept of each (Twilio's ids end in random hex)
+HOUR = 60 * 60
 
-    def __init__(self, flow: Flow, store: SessionStore):
+
+def _remember(seen: tuple[str, ...], message_id: str | None) -> tuple[str, ...]:
+    if not message_id:
+        return seen
+    return (*seen, message_id[-SEEN_TAIL:])[-SEEN_KEPT:]
+
+
+class Line:
+    """The line for one flow and one store. `max_per_hour` caps the messages one
+    number may send in an hour (texts only): after it, one notice, then silence
+    until the hour is over, except that an emergency is always answered."""
+
+    def __init__(self, flow: Flow, store: SessionStore, max_per_hour: int | None = None):
         self.flow = flow
         self.store = store
+        self.max_per_hour = max_per_hour
 
     def current(self, key: str) -> Decision:
         """Where a conversation stands, read only (to repeat a question or the advice)."""
@@ -80,35 +94,72 @@ class Line:
         (engine.position); an answer to anything but the current question changes nothing."""
         for _attempt in range(2):
             session = self.store.load(key)
-            if answering is not None and session.state is not None and \
-                    engine.is_current(self.flow, session.state) and \
-                    engine.position(session.state) != answering:
-                logs.event("stale_answer", channel=channel)
-                return Decision(session.state, False, engine.current_replies(self.flow, session.state),
-                                event="stale", write=False)
-            if message_id and message_id == session.last_message:
-                # Twilio retried a message we already applied: answer it the same way, change nothing.
-                before = Session(key, state=session.previous, opted_out=session.previously_opted_out)
-                decision = decide(self.flow, before, text, opt_out_type, channel == "sms")
-                logs.event("duplicate_message", channel=channel)
-                return replace(decision, write=False, event="duplicate")
-            decision = decide(self.flow, session, text, opt_out_type, channel == "sms")
+            decision = self._decide(session, text, message_id, opt_out_type, channel, answering)
             if not decision.write:
-                self._log(decision, channel, session.turns)
                 return decision
             same_talk = session.state is not None and decision.state is not None and \
                 engine.is_current(self.flow, session.state) and decision.event != "restarted"
             turns = session.turns + 1 if same_talk else (1 if decision.state is not None else 0)
+            window, count = self._window(session)
+            if decision.event == "rate_limited":   # the notice: count it, leave the talk as it is
+                updated = replace(session, seen=_remember(session.seen, message_id), window=window,
+                                  count=count + 1)
+            else:
+                updated = replace(session, state=decision.state, previous=session.state,
+                                  previously_opted_out=session.opted_out, last_message=message_id,
+                                  seen=_remember(session.seen, message_id), turns=turns,
+                                  opted_out=decision.opted_out, window=window, count=count + 1)
             try:
-                self.store.save(session, state=decision.state, opted_out=decision.opted_out,
-                                message_id=message_id, turns=turns)
+                self.store.save(updated, session.version)
             except Conflict:
                 logs.event("write_conflict", channel=channel)
                 continue                        # another message got there first: re-apply on the fresh state
             self._log(decision, channel, turns)
             return decision
         lang = (session.state or {}).get("lang", self.flow.languages[0])
-        return Decision(None, False, (Message(self.flow.text("resend", lang), key="resend"),), event="resend", write=False)
+        return Decision(None, False, (Message(self.flow.text("resend", lang), key="resend"),),
+                        event="resend", write=False)
+
+    def _window(self, session: Session) -> tuple[int, int]:
+        """This hour's start, and how many messages the number sent in it so far."""
+        now = int(self.store.clock())
+        window = now - now % HOUR
+        return window, (session.count if session.window == window else 0)
+
+    def _decide(self, session: Session, text: str, message_id: str | None, opt_out_type: str | None,
+                channel: str, answering: str | None) -> Decision:
+        flow = self.flow
+        lang = (session.state or {}).get("lang", flow.languages[0])
+        if answering is not None and session.state is not None and engine.is_current(flow, session.state) \
+                and engine.position(session.state) != answering:
+            logs.event("stale_answer", channel=channel)
+            return Decision(session.state, False, engine.current_replies(flow, session.state),
+                            event="stale", write=False)
+        if message_id and message_id == session.last_message:
+            # Twilio retried a message we already applied: answer it the same way, change nothing.
+            before = Session(session.key, state=session.previous, opted_out=session.previously_opted_out)
+            logs.event("duplicate_message", channel=channel)
+            return replace(decide(flow, before, text, opt_out_type, channel == "sms"),
+                           write=False, event="duplicate")
+        if message_id and message_id[-SEEN_TAIL:] in session.seen:
+            # An older message sent again (a replayed request): nothing to say, nothing to change.
+            logs.event("replayed_message", channel=channel)
+            return Decision(session.state, session.opted_out, (), event="replayed", write=False)
+        _window, count = self._window(session)
+        if channel == "sms" and self.max_per_hour and count >= self.max_per_hour:
+            emergency = engine.start(flow, lang, text)
+            if emergency.event == "emergency":
+                return Decision(session.state, session.opted_out, emergency.replies, emergency.outcome,
+                                "emergency", write=False)
+            if count > self.max_per_hour:
+                return Decision(session.state, session.opted_out, (), event="rate_limited_quiet", write=False)
+            logs.event("rate_limited", channel=channel)
+            return Decision(session.state, session.opted_out,
+                            (Message(flow.text("rate_limited", lang), key="rate_limited"),), event="rate_limited")
+        decision = decide(flow, session, text, opt_out_type, channel == "sms")
+        if not decision.write:
+            self._log(decision, channel, session.turns)
+        return decision
 
     def _log(self, decision: Decision, channel: str, turns: int) -> None:
         logs.event("message", channel=channel, step=decision.event)

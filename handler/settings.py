@@ -29,6 +29,7 @@ class Settings:
     dynamodb_endpoint_url: str | None = None
     nurse_line_number: str | None = None
     session_ttl_seconds: int = 24 * 60 * 60
+    max_messages_per_hour: int = 60
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -44,6 +45,9 @@ class Settings:
         ttl = value("SESSION_TTL_SECONDS") or "86400"
         if not ttl.isdigit() or int(ttl) < 60:
             raise SettingsError("SESSION_TTL_SECONDS must be a whole number of seconds, at least 60")
+        per_hour = value("MAX_MESSAGES_PER_HOUR") or "60"
+        if not per_hour.isdigit() or int(per_hour) < 1:
+            raise SettingsError("MAX_MESSAGES_PER_HOUR must be a whole number, at least 1")
         base_url = value("PUBLIC_BASE_URL")
         if base_url and not base_url.startswith(("https://", "http://")):
             raise SettingsError("PUBLIC_BASE_URL must start with https:// (or http:// locally)")
@@ -56,4 +60,5 @@ class Settings:
             dynamodb_endpoint_url=value("DYNAMODB_ENDPOINT_URL"),
             nurse_line_number=value("NURSE_LINE_NUMBER"),
             session_ttl_seconds=int(ttl),
+            max_messages_per_hour=int(per_hour),
         )

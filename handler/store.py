@@ -7,7 +7,9 @@ One item per conversation, keyed by a pseudonym (never a phone number):
   prev      the state before the last message, and prev_out whether the patient was
             opted out then: enough to answer a retry of that message the same way
   sid       the id of the last message applied (Twilio's MessageSid)
+  seen      the last characters of recent message ids, so a replayed older one is ignored
   turns     messages the patient has sent in this conversation
+  win, cnt  the current hour's start and how many messages came in it (rate limit)
   exp       expiry (epoch seconds; DynamoDB's TTL attribute); absent on opt-out marks
   opted_out true once the patient opted out (kept, never expired)
 A message costs one GetItem and one conditional PutItem.
@@ -21,8 +23,10 @@ from dataclasses import dataclass, replace
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-# Short timeouts and one retry: two calls then stay far inside Twilio's 15 s.
-CLIENT_CONFIG = Config(connect_timeout=0.5, read_timeout=1.0,
+# Short timeouts and one retry: a call takes at most 2 x (0.5 + 0.5) s plus a backoff of
+# at most 1 s, so even a message that loses a race (read, write, read, write) stays
+# inside 12 s of Twilio's 15 s; the usual read and write, inside 6 s.
+CLIENT_CONFIG = Config(connect_timeout=0.5, read_timeout=0.5,
                        retries={"total_max_attempts": 2, "mode": "standard"})
 TTL_ATTRIBUTE = "exp"
 
@@ -40,11 +44,14 @@ class Session:
     key: str
     version: int = 0                 # 0: nothing stored yet
     state: dict | None = None
-    previous: dict | None = None
-    last_message: str | None = None
+    previous: dict | None = None     # the state before the last message applied
+    previously_opted_out: bool = False
+    last_message: str | None = None  # id of the last message applied
+    seen: tuple[str, ...] = ()       # short tails of recent message ids, oldest first
     turns: int = 0
     opted_out: bool = False
-    previously_opted_out: bool = False
+    window: int = 0                  # start (epoch seconds) of the current rate-limit hour
+    count: int = 0                   # messages in that hour
     expired: bool = False            # there was a conversation, but it timed out
 
 
@@ -80,59 +87,62 @@ class SessionStore:
             raise StoreError(f"{operation}: {type(error).__name__}") from error
 
     def load(self, key: str) -> Session:
-        item = self._call("get_item", Key={"pk": {"S": key}}, ConsistentRead=True).get("Item")
+        item = self._call("get_item", Key={"pk": {"S": key}}, ConsistentRead=True, ReturnConsumedCapacity="TOTAL").get("Item")
         if item is None:
             return Session(key)
+
+        def number(name: str) -> int:
+            return int(item.get(name, {}).get("N", "0"))
+
+        def flag(name: str) -> bool:
+            return item.get(name, {}).get("BOOL", False)
+
         session = Session(
             key=key,
-            version=int(item["v"]["N"]),
+            version=number("v"),
             state=_json(item, "state"),
             previous=_json(item, "prev"),
+            previously_opted_out=flag("prev_out"),
             last_message=item.get("sid", {}).get("S"),
-            turns=int(item.get("turns", {}).get("N", "0")),
-            opted_out=item.get("opted_out", {}).get("BOOL", False),
-            previously_opted_out=item.get("prev_out", {}).get("BOOL", False),
+            seen=tuple(item.get("seen", {}).get("S", "").split()),
+            turns=number("turns"),
+            opted_out=flag("opted_out"),
+            window=number("win"),
+            count=number("cnt"),
         )
         expires = item.get(TTL_ATTRIBUTE, {}).get("N")
         if expires is not None and int(expires) <= self.clock():
-            # DynamoDB deletes expired items late: treat it as gone, but keep the version.
-            return Session(key, version=session.version, last_message=session.last_message,
-                           previous=session.previous, previously_opted_out=session.previously_opted_out,
-                           expired=True)
+            # DynamoDB deletes expired items late: treat the talk as gone, keep the rest.
+            return replace(session, state=None, turns=0, expired=True)
         return session
 
-    def _put(self, session: Session, item: dict) -> Session:
-        new_version = session.version + 1
-        item = {"pk": {"S": session.key}, "v": {"N": str(new_version)}, **item}
-        if session.version == 0:
-            condition = {"ConditionExpression": "attribute_not_exists(pk)"}
-        else:
-            condition = {"ConditionExpression": "v = :v",
-                         "ExpressionAttributeValues": {":v": {"N": str(session.version)}}}
-        self._call("put_item", Item=item, **condition)
-        return replace(session, version=new_version)
-
-    def save(self, session: Session, *, state: dict | None, opted_out: bool, message_id: str | None,
-             turns: int) -> Session:
-        """Write what this message left, if nobody else has written since `session` was
-        loaded (else Conflict). Keeps what is needed to answer a retry of the message the
-        same way: the state before it and whether the patient was opted out before it."""
-        item: dict = {"turns": {"N": str(turns)}}
-        if state is not None:
-            item["state"] = {"S": json.dumps(state, separators=(",", ":"))}
+    def save(self, session: Session, expected_version: int) -> Session:
+        """Write the session if the stored item is still at `expected_version`
+        (0: there is none), else raise Conflict. Returns it with its new version."""
+        item: dict = {"pk": {"S": session.key}, "v": {"N": str(expected_version + 1)},
+                      "turns": {"N": str(session.turns)}, "win": {"N": str(session.window)},
+                      "cnt": {"N": str(session.count)}}
         if session.state is not None:
-            item["prev"] = {"S": json.dumps(session.state, separators=(",", ":"))}
-        if session.opted_out:
+            item["state"] = {"S": json.dumps(session.state, separators=(",", ":"))}
+        if session.previous is not None:
+            item["prev"] = {"S": json.dumps(session.previous, separators=(",", ":"))}
+        if session.previously_opted_out:
             item["prev_out"] = {"BOOL": True}
-        if message_id:
-            item["sid"] = {"S": message_id}
-        if opted_out:
+        if session.last_message:
+            item["sid"] = {"S": session.last_message}
+        if session.seen:
+            item["seen"] = {"S": " ".join(session.seen)}
+        if session.opted_out:
             item["opted_out"] = {"BOOL": True}   # kept until they opt back in: no expiry
         else:
             item[TTL_ATTRIBUTE] = {"N": str(int(self.clock()) + self.ttl_seconds)}
-        saved = self._put(session, item)
-        return replace(saved, state=state, previous=session.state, previously_opted_out=session.opted_out,
-                       last_message=message_id, turns=turns, opted_out=opted_out, expired=False)
+        if expected_version == 0:
+            condition = {"ConditionExpression": "attribute_not_exists(pk)"}
+        else:
+            condition = {"ConditionExpression": "v = :v",
+                         "ExpressionAttributeValues": {":v": {"N": str(expected_version)}}}
+        self._call("put_item", Item=item, ReturnConsumedCapacity="TOTAL", **condition)
+        return replace(session, version=expected_version + 1, expired=False)
 
 
 def create_table(client, table: str, kms_key_id: str | None = None,

@@ -9,6 +9,7 @@ Lines out, a summary line on stderr)."""
 from __future__ import annotations
 
 import json
+import secrets
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
@@ -172,8 +173,11 @@ def run_voice(flow: Flow, client: SignedClient, vignette: dict, call_id: str) ->
         if asked is None:
             break                                   # the advice, offered again: hang up
         question, item = asked
-        reply = answer(question, patient.present) if question.kind != "all_that_apply" else \
-            ("1" if question.concepts[item] in patient.present else "2")
+        if question.kind == "one_of":
+            reply = answer(question, patient.present)
+        else:  # a yes/no question, or one item of a list: a key (1 yes, 2 no), as the prompt asks
+            concept = question.concepts[item if question.kind == "all_that_apply" else 0]
+            reply = "1" if concept in patient.present else "2"
         said = spoken_answer(question, reply) if by_speech else reply
         patient.said(said)
         patient.answered += question.kind != "all_that_apply" or item + 1 == len(question.choices)
@@ -219,8 +223,11 @@ def run_vignettes(vignettes: list[dict]) -> list[dict]:
         app = create_app(settings)
         client = SignedClient(app, settings)
         flow = app.extensions["triage_line"].flow
-        return [run_voice(flow, client, v, call_id=f"CA{n:032x}") if v.get("channel") == "voice"
-                else run_sms(flow, client, v, number=f"+1555{n:07d}")
+        # Fresh numbers and call ids on every run: a store that outlives the run (one named by
+        # DYNAMODB_ENDPOINT_URL, or a second run in this process) must not resume old conversations.
+        run = secrets.randbelow(10 ** 6)
+        return [run_voice(flow, client, v, call_id=f"CA{run:08x}{n:024x}") if v.get("channel") == "voice"
+                else run_sms(flow, client, v, number=f"+1555{run:06d}{n:04d}")
                 for n, v in enumerate(vignettes, 1)]
 
 
