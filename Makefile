@@ -5,8 +5,13 @@ STAMP := $(VENV)/.installed
 LAMBDA_VENV := build/lambda-venv
 LAMBDA_STAMP := $(LAMBDA_VENV)/.installed
 STAGE ?= dev
+# dynalite: a second, independent DynamoDB (Node, on LevelDB) the store's tests also run
+# against. Pinned to an exact version; no lock file is written (it would name a registry).
+DYNALITE_VERSION := 4.0.0
+DYNALITE_DIR := build/dynalite
+DYNALITE_STAMP := $(DYNALITE_DIR)/.installed-$(DYNALITE_VERSION)
 
-.PHONY: run test package clean
+.PHONY: run test package loadtest clean dynalite
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -19,10 +24,19 @@ $(LAMBDA_STAMP): pyproject.toml
 	$(LAMBDA_VENV)/bin/python -m pip install --quiet -e '.[deploy]'
 	touch $(LAMBDA_STAMP)
 
+$(DYNALITE_STAMP):
+	@command -v node >/dev/null || { echo "node (v18+) and npm are needed for the dynalite tests" >&2; exit 1; }
+	rm -rf $(DYNALITE_DIR)
+	npm install --prefix $(DYNALITE_DIR) --no-package-lock --no-audit --no-fund --save-exact dynalite@$(DYNALITE_VERSION)
+	node -e "require('./$(DYNALITE_DIR)/node_modules/dynalite')"
+	touch $(DYNALITE_STAMP)
+
+dynalite: $(DYNALITE_STAMP)
+
 run: $(STAMP)
 	$(VENV)/bin/triage-line serve
 
-test: $(STAMP) $(LAMBDA_STAMP)
+test: $(STAMP) $(LAMBDA_STAMP) $(DYNALITE_STAMP)
 	$(VENV)/bin/triage-line validate
 	$(PY) -m pytest
 
@@ -31,3 +45,7 @@ package: $(LAMBDA_STAMP)
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .hypothesis
+
+# 60 s of mixed SMS traffic against the real server on 127.0.0.1 (not part of `make test`).
+loadtest: $(STAMP)
+	$(PY) -m tests.load.loopback --seconds 60 --clients 8

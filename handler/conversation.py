@@ -142,9 +142,12 @@ class Line:
             return replace(decide(flow, before, text, opt_out_type, channel == "sms"),
                            write=False, event="duplicate")
         if message_id and message_id[-SEEN_TAIL:] in session.seen:
-            # An older message sent again (a replayed request): nothing to say, nothing to change.
+            # An older message sent again (a late retry, or a replayed request): change nothing,
+            # say where the conversation stands (nothing at all to an opted-out number).
             logs.event("replayed_message", channel=channel)
-            return Decision(session.state, session.opted_out, (), event="replayed", write=False)
+            replies = () if session.opted_out or session.state is None or \
+                not engine.is_current(flow, session.state) else engine.current_replies(flow, session.state)
+            return Decision(session.state, session.opted_out, replies, event="replayed", write=False)
         _window, count = self._window(session)
         if channel == "sms" and self.max_per_hour and count >= self.max_per_hour:
             emergency = engine.start(flow, lang, text)

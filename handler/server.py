@@ -29,8 +29,8 @@ def describe(settings, supplied: list[str], out) -> None:
         out.write(f"  {name:22} {value}  [{source}]\n")
 
 
-def serve(host: str, port: int, out=sys.stdout) -> int:
-    from werkzeug.serving import run_simple
+def serve(host: str, port: int, out=sys.stdout, threads: int = 8) -> int:
+    import waitress
 
     from handler.app import create_app
 
@@ -46,5 +46,5 @@ def serve(host: str, port: int, out=sys.stdout) -> int:
             "'A message comes in' webhook to <PUBLIC_BASE_URL>/sms (HTTP POST).\n"
             "Requests without a valid Twilio signature get 403. To try it here: triage-line chat\n\n")
         out.flush()
-        run_simple(host, port, app, threaded=True, use_reloader=False)
+        waitress.serve(app, host=host, port=port, threads=threads, ident="triage-line")
     return 0
