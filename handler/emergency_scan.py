@@ -64,13 +64,14 @@ class EmergencyScanner:
     def _verdict(self, clauses: list[list[str]], check: Mapping) -> str | None:
         verdict = None
         asks_when_denied = check.get("confirm_when_negated", False)
+        hedges_count = check.get("hedged_is_clear", False)   # "I might kill myself" is not a maybe
         for strength in ("clear", "possible"):
             for phrase in check.get(strength, {}).get(self.lang, []):
                 for words in clauses:
                     for start in _occurrences(words, phrase):
                         denied = _led_by(words, start, self.cues, self.fillers)
                         hedged = _led_by(words, start, self.hedges, self.fillers)
-                        if strength == "clear" and not denied and not hedged:
+                        if strength == "clear" and not denied and (not hedged or hedges_count):
                             return "clear"
                         if not denied or asks_when_denied:
                             verdict = "possible"

@@ -93,3 +93,10 @@ def test_denied_self_harm_still_gets_a_confirm(flow, text):
     clear, possible = scan(flow, text)
     assert clear == []
     assert SELF_HARM in possible
+
+
+@pytest.mark.parametrize("text", ["I'm thinking about suicide", "I might kill myself",
+                                  "maybe I should end my life"])
+def test_hedged_self_harm_gets_988_at_once_not_a_question(flow, text):
+    detection = flow.scanner("en").scan(text)
+    assert [check["concept"] for check in detection.clear] == ["emergency.self_harm"]

@@ -1,0 +1,96 @@
+"""Fixtures for the SMS line tests: a pytest plugin, loaded by each SMS test module
+with `pytest_plugins = ["tests.sms_fixtures"]`. Names start with `sms_` so they
+never clash with tests/conftest.py."""
+from __future__ import annotations
+
+import io
+import json
+import logging
+import sys
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from handler import logs
+from handler.app import create_app
+from handler.settings import Settings
+from handler.store import CLIENT_CONFIG, SessionStore, create_table
+from tests.sms_helpers import AUTH_TOKEN, BASE_URL, HASH_KEY, REGION, TABLE, FakeClock, Sender
+
+
+@pytest.fixture
+def sms_aws_env(monkeypatch):
+    """Fake credentials, so nothing can ever reach a real AWS account."""
+    for name, value in (("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing"),
+                        ("AWS_SECURITY_TOKEN", "testing"), ("AWS_SESSION_TOKEN", "testing"),
+                        ("AWS_DEFAULT_REGION", REGION), ("AWS_REGION", REGION)):
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("DYNAMODB_ENDPOINT_URL", raising=False)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+
+
+@pytest.fixture
+def sms_dynamodb(sms_aws_env):
+    """A moto DynamoDB client with the sessions table made by create_table."""
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name=REGION, config=CLIENT_CONFIG)
+        create_table(client, TABLE)
+        yield client
+
+
+@pytest.fixture
+def sms_clock():
+    return FakeClock()
+
+
+@pytest.fixture
+def sms_settings():
+    return Settings(twilio_auth_token=AUTH_TOKEN, phone_hash_key=HASH_KEY,
+                    public_base_url=BASE_URL, sessions_table=TABLE, aws_region=REGION)
+
+
+@pytest.fixture
+def sms_store(sms_dynamodb, sms_clock):
+    return SessionStore(sms_dynamodb, TABLE, clock=sms_clock)
+
+
+@pytest.fixture
+def sms_json_log():
+    """Point the project's JSON log handler at a buffer for this test (and put its stream
+    back after): every line the 'triage_line' logger writes ends up in `.lines()`."""
+    logs.configure()
+    handler = next(h for h in logs.logger.handlers if isinstance(h.formatter, logs.JsonFormatter))
+    buffer = io.StringIO()
+    previous_stream = handler.setStream(buffer)
+    previous_level = logs.logger.level
+    logs.logger.setLevel(logging.DEBUG)
+
+    class Log:
+        stream = buffer
+
+        @staticmethod
+        def lines() -> list[str]:
+            return [line for line in buffer.getvalue().splitlines() if line.strip()]
+
+        @staticmethod
+        def events() -> list[dict]:
+            return [json.loads(line) for line in Log.lines()]
+
+    try:
+        yield Log
+    finally:
+        handler.setStream(previous_stream if previous_stream is not None else sys.stderr)
+        logs.logger.setLevel(previous_level)
+
+
+@pytest.fixture
+def sms_app(sms_settings, sms_store, sms_json_log):
+    return create_app(sms_settings, store=sms_store)
+
+
+@pytest.fixture
+def sms_sender(sms_app, sms_settings):
+    return Sender(sms_app, sms_settings)
+
+
