@@ -43,6 +43,11 @@ test: $(STAMP) $(LAMBDA_STAMP) $(DYNALITE_STAMP)
 package: $(LAMBDA_STAMP)
 	VIRTUAL_ENV=$(abspath $(LAMBDA_VENV)) $(LAMBDA_VENV)/bin/zappa package $(STAGE) -o build/triage-line-$(STAGE).zip
 
+# Speed and cost against a minimal baseline app, measured in the same run (a few minutes).
+.PHONY: bench
+bench: $(STAMP)
+	$(PY) bench/run.py
+
 clean:
 	rm -rf $(VENV) build .pytest_cache .hypothesis
 

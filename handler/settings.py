@@ -2,10 +2,14 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 REQUIRED = ("TWILIO_AUTH_TOKEN", "PHONE_HASH_KEY")
+# DynamoDB's rule for table names. moto accepts any name; DynamoDB (and dynalite) reject
+# the rest, which would only show when the first patient's message failed.
+TABLE_NAME = re.compile(r"[A-Za-z0-9_.-]{3,255}")
 
 # Used by `triage-line serve`, `chat` and `vignettes` for anything the environment leaves unset.
 DEVELOPMENT_VALUES = {
@@ -48,6 +52,9 @@ class Settings:
         per_hour = value("MAX_MESSAGES_PER_HOUR") or "60"
         if not per_hour.isdigit() or int(per_hour) < 1:
             raise SettingsError("MAX_MESSAGES_PER_HOUR must be a whole number, at least 1")
+        table = value("SESSIONS_TABLE") or "triage-sessions"
+        if not TABLE_NAME.fullmatch(table):
+            raise SettingsError("SESSIONS_TABLE must be 3 to 255 characters: letters, digits, '_', '-' or '.'")
         base_url = value("PUBLIC_BASE_URL")
         if base_url and not base_url.startswith(("https://", "http://")):
             raise SettingsError("PUBLIC_BASE_URL must start with https:// (or http:// locally)")
@@ -55,7 +62,7 @@ class Settings:
             twilio_auth_token=value("TWILIO_AUTH_TOKEN"),
             phone_hash_key=value("PHONE_HASH_KEY"),
             public_base_url=base_url.rstrip("/") if base_url else None,
-            sessions_table=value("SESSIONS_TABLE") or "triage-sessions",
+            sessions_table=table,
             aws_region=value("AWS_REGION") or value("AWS_DEFAULT_REGION") or "us-east-1",
             dynamodb_endpoint_url=value("DYNAMODB_ENDPOINT_URL"),
             nurse_line_number=value("NURSE_LINE_NUMBER"),

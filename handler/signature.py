@@ -28,8 +28,13 @@ def is_from_twilio(request, auth_token: str, public_base_url: str | None) -> boo
     if not signature:
         return False
     algorithm = get_signature_algorithm(request.headers.get(SIGNATURE_SETTINGS_HEADER))
-    return RequestValidator(auth_token).validate(public_url(request, public_base_url), request.form,
-                                                 signature, algorithm)
+    try:
+        return RequestValidator(auth_token).validate(public_url(request, public_base_url), request.form,
+                                                     signature, algorithm)
+    except ValueError:
+        # A URL the validator cannot parse, from a forged X-Forwarded-Host ("h:99999", "h:x",
+        # "[::1") when PUBLIC_BASE_URL is unset: urlparse's .port raises. Not from Twilio.
+        return False
 
 
 def sign(auth_token: str, url: str, params: dict) -> str:

@@ -17,11 +17,14 @@ A message costs one GetItem and one conditional PutItem.
 from __future__ import annotations
 
 import json
+import logging
 import time
 from dataclasses import dataclass, replace
 
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
+
+from handler import logs
 
 # Short timeouts and one retry: a call takes at most 2 x (0.5 + 0.5) s plus a backoff of
 # at most 1 s, so even a message that loses a race (read, write, read, write) stays
@@ -149,7 +152,9 @@ def create_table(client, table: str, kms_key_id: str | None = None,
                  point_in_time_recovery: bool = True) -> list[str]:
     """Create the sessions table: on-demand capacity, TTL on `exp`, point-in-time
     recovery, encrypted at rest (with your KMS key if given, else AWS's). Running it
-    again only turns on what is off. Returns what it did, one line each."""
+    again only turns on what is off. Returns what it did, one line each. An endpoint
+    without TTL or backups (dynalite, for tests) gets that step skipped with a note line
+    and a `table_setup_skipped` log event; expiry is also checked on every read."""
     done = []
     try:
         sse = {"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": kms_key_id} if kms_key_id else None
@@ -167,16 +172,39 @@ def create_table(client, table: str, kms_key_id: str | None = None,
             raise
         done.append(f"table {table} exists")
     client.get_waiter("table_exists").wait(TableName=table, WaiterConfig={"Delay": 1, "MaxAttempts": 30})
-    ttl = client.describe_time_to_live(TableName=table).get("TimeToLiveDescription", {})
-    if ttl.get("TimeToLiveStatus") not in ("ENABLED", "ENABLING"):
-        client.update_time_to_live(TableName=table, TimeToLiveSpecification={
-            "Enabled": True, "AttributeName": TTL_ATTRIBUTE})
-        done.append(f"TTL turned on (attribute '{TTL_ATTRIBUTE}')")
+    try:
+        ttl = client.describe_time_to_live(TableName=table).get("TimeToLiveDescription", {})
+        if ttl.get("TimeToLiveStatus") not in ("ENABLED", "ENABLING"):
+            client.update_time_to_live(TableName=table, TimeToLiveSpecification={
+                "Enabled": True, "AttributeName": TTL_ATTRIBUTE})
+            done.append(f"TTL turned on (attribute '{TTL_ATTRIBUTE}')")
+    except ClientError as error:
+        done.append(_skipped(error, "ttl", "TTL"))
     if point_in_time_recovery:
-        backups = client.describe_continuous_backups(TableName=table)["ContinuousBackupsDescription"]
-        status = backups.get("PointInTimeRecoveryDescription", {}).get("PointInTimeRecoveryStatus")
-        if status != "ENABLED":
-            client.update_continuous_backups(TableName=table, PointInTimeRecoverySpecification={
-                "PointInTimeRecoveryEnabled": True})
-            done.append("point-in-time recovery turned on")
+        try:
+            backups = client.describe_continuous_backups(TableName=table)["ContinuousBackupsDescription"]
+            status = backups.get("PointInTimeRecoveryDescription", {}).get("PointInTimeRecoveryStatus")
+            if status != "ENABLED":
+                client.update_continuous_backups(TableName=table, PointInTimeRecoverySpecification={
+                    "PointInTimeRecoveryEnabled": True})
+                done.append("point-in-time recovery turned on")
+        except ClientError as error:
+            done.append(_skipped(error, "point_in_time_recovery", "point-in-time recovery"))
     return done
+
+
+# What an endpoint answers for an operation it does not have (dynalite: UnknownOperationException
+# for UpdateTimeToLive and the continuous-backups calls). Real DynamoDB has them all.
+UNSUPPORTED_CODES = frozenset({"UnknownOperationException", "NotImplementedException", "NotImplemented",
+                               "InvalidAction"})
+
+
+def _skipped(error: ClientError, step: str, what: str) -> str:
+    """A table setup step the endpoint does not implement: note it and go on. Any other
+    error (no permission, throttled...) is raised: a real table must not lack its TTL."""
+    response = error.response
+    code = response.get("Error", {}).get("Code", "")
+    if code not in UNSUPPORTED_CODES and response.get("ResponseMetadata", {}).get("HTTPStatusCode") != 501:
+        raise error
+    logs.event("table_setup_skipped", level=logging.WARNING, step=step, error=code or "501")
+    return f"{what} not supported by this endpoint: skipped"

@@ -1,0 +1,59 @@
+"""5. SMS cost: the segments each sample vignette's conversation costs, sent by the
+line and sent by the patient (Twilio bills both), through handler.vignettes'
+scripted patients on the real webhook path; and the longest single reply."""
+from __future__ import annotations
+
+import statistics
+
+from handler import logs
+from handler.sms_segments import encoding, segments
+from handler.vignettes import run_vignettes
+
+
+def longest(texts) -> dict | None:
+    texts = list(texts)
+    if not texts:
+        return None
+    text = max(texts, key=lambda t: (segments(t), len(t)))
+    return {"segments": segments(text), "encoding": encoding(text), "chars": len(text), "starts": text[:60]}
+
+
+def measure(vignettes: list[dict], source: str, validation_reports=()) -> dict:
+    level = logs.logger.level
+    try:
+        results = run_vignettes(vignettes)
+    finally:
+        logs.logger.setLevel(level)               # the runner quiets the project's logger: put it back
+    rows, sent_texts = [], []
+    for vignette, result in zip(vignettes, results):
+        channel = vignette.get("channel", "sms")
+        said = [t["text"] for t in result["transcript"] if t["from"] == "patient"]
+        heard = [t["text"] for t in result["transcript"] if t["from"] == "line"]
+        row = {"id": result["id"], "channel": channel, "expected": result.get("expected"),
+               "disposition": result["disposition"], "inbound_messages": len(said)}
+        if channel == "sms":
+            sent_texts.extend(heard)
+            row.update(outbound_messages=len(heard), outbound_segments=result["segments"],
+                       inbound_segments=sum(segments(t) for t in said),
+                       encodings=sorted({encoding(t) for t in heard}))
+        rows.append(row)
+    sms_rows = [r for r in rows if r["channel"] == "sms"]
+
+    def mean(key: str) -> float:
+        return round(statistics.mean(r[key] for r in sms_rows), 2)
+
+    flow_texts = [text for report in validation_reports for text, _enc, _count in report.messages]
+    return {
+        "source": source,
+        "conversations": rows,
+        "sms_conversations": len(sms_rows),
+        "per_sms_conversation": {"inbound_messages": mean("inbound_messages"),
+                                 "outbound_messages": mean("outbound_messages"),
+                                 "outbound_segments": mean("outbound_segments"),
+                                 "inbound_segments": mean("inbound_segments"),
+                                 "max_outbound_segments": max(r["outbound_segments"] for r in sms_rows)},
+        "longest_reply_sent": longest(sent_texts),
+        "longest_text_in_flow": longest(flow_texts),
+        "all_gsm7": all(r["encodings"] == ["GSM-7"] for r in sms_rows),
+        "dispositions_as_expected": sum(r["disposition"] == r["expected"] for r in rows if r["expected"]),
+    }
