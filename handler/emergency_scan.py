@@ -28,8 +28,7 @@ class Detection:
         return bool(self.clear or self.possible)
 
 
-def _occurrences(words: list[str], phrase: str) -> list[int]:
-    target = normalize(phrase).split()
+def _occurrences(words: list[str], target: list[str]) -> list[int]:
     size = len(target)
     return [i for i in range(len(words) - size + 1) if words[i:i + size] == target]
 
@@ -60,29 +59,33 @@ class EmergencyScanner:
         self.fillers = words("fillers")
         self.checks = tuple(flow_data.get("emergency_checks", ()))
         self.lang = lang
+        # Each check's phrases as word lists, made once: (check, [(strength, words), ...]).
+        self.phrases = [(check, [(strength, normalize(phrase).split())
+                                 for strength in ("clear", "possible")
+                                 for phrase in check.get(strength, {}).get(lang, [])])
+                        for check in self.checks]
 
-    def _verdict(self, clauses: list[list[str]], check: Mapping) -> str | None:
+    def _verdict(self, clauses: list[list[str]], check: Mapping, phrases) -> str | None:
         verdict = None
         asks_when_denied = check.get("confirm_when_negated", False)
         hedges_count = check.get("hedged_is_clear", False)   # "I might kill myself" is not a maybe
-        for strength in ("clear", "possible"):
-            for phrase in check.get(strength, {}).get(self.lang, []):
-                for words in clauses:
-                    for start in _occurrences(words, phrase):
-                        denied = _led_by(words, start, self.cues, self.fillers)
-                        hedged = _led_by(words, start, self.hedges, self.fillers)
-                        if strength == "clear" and not denied and (not hedged or hedges_count):
-                            return "clear"
-                        if not denied or asks_when_denied:
-                            verdict = "possible"
+        for strength, target in phrases:
+            for words in clauses:
+                for start in _occurrences(words, target):
+                    denied = _led_by(words, start, self.cues, self.fillers)
+                    hedged = _led_by(words, start, self.hedges, self.fillers)
+                    if strength == "clear" and not denied and (not hedged or hedges_count):
+                        return "clear"
+                    if not denied or asks_when_denied:
+                        verdict = "possible"
         return verdict
 
     def scan(self, text: str) -> Detection:
         clauses = [normalize(part).split() for part in CLAUSE_BREAK.split(text)]
         clauses = [words for words in clauses if words]
         clear, possible = [], []
-        for check in self.checks:
-            verdict = self._verdict(clauses, check)
+        for check, phrases in self.phrases:
+            verdict = self._verdict(clauses, check, phrases)
             if verdict == "clear":
                 clear.append(check)
             elif verdict == "possible":
