@@ -8,6 +8,7 @@ again without a write, and a message that lost a race re-applied once.
 """
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, replace
 
 from handler import engine, keywords, logs
@@ -92,6 +93,10 @@ class Line:
                opt_out_type: str | None = None, channel: str = "sms", answering: str | None = None) -> Decision:
         """Apply one message. `answering` names the question the answer was given to
         (engine.position); an answer to anything but the current question changes nothing."""
+        # A message without an id (a call's callback) gets one, so that a write that landed but
+        # whose answer was lost (botocore's retry then fails the condition) is recognised on the
+        # re-read as this message's own, not applied a second time.
+        message_id = message_id or "x" + secrets.token_hex(8)
         for _attempt in range(2):
             session = self.store.load(key)
             decision = self._decide(session, text, message_id, opt_out_type, channel, answering)
@@ -130,17 +135,19 @@ class Line:
                 channel: str, answering: str | None) -> Decision:
         flow = self.flow
         lang = (session.state or {}).get("lang", flow.languages[0])
+        if message_id and message_id == session.last_message:
+            # Twilio retried a message we already applied (or our own write landed but its answer
+            # was lost): answer it the same way, change nothing. Before the stale check, which
+            # would otherwise take our own applied answer for a late one.
+            before = Session(session.key, state=session.previous, opted_out=session.previously_opted_out)
+            logs.event("duplicate_message", channel=channel)
+            # (the replayed event is kept: a call says goodbye after "finished" again, as the first time)
+            return replace(decide(flow, before, text, opt_out_type, channel == "sms"), write=False)
         if answering is not None and session.state is not None and engine.is_current(flow, session.state) \
                 and engine.position(session.state) != answering:
             logs.event("stale_answer", channel=channel)
             return Decision(session.state, False, engine.current_replies(flow, session.state),
                             event="stale", write=False)
-        if message_id and message_id == session.last_message:
-            # Twilio retried a message we already applied: answer it the same way, change nothing.
-            before = Session(session.key, state=session.previous, opted_out=session.previously_opted_out)
-            logs.event("duplicate_message", channel=channel)
-            return replace(decide(flow, before, text, opt_out_type, channel == "sms"),
-                           write=False, event="duplicate")
         if message_id and message_id[-SEEN_TAIL:] in session.seen:
             # An older message sent again (a late retry, or a replayed request): change nothing,
             # say where the conversation stands (nothing at all to an opted-out number).

@@ -21,6 +21,7 @@ blueprint = Blueprint("voice", __name__)
 GATHER_SECONDS = 8          # time to start answering; generous for someone in pain
 DIAL_SECONDS = 25
 MAX_SPEECH_CHARS = 500
+NEW_CALL = "call:start"     # what an incoming call "answers": never a question (engine.position)
 
 
 class Call:
@@ -47,6 +48,8 @@ class Call:
 
     def ask(self, question: Question, place: Place) -> None:
         """A question as a Gather, and what happens when it times out."""
+        if voice_menu.is_list(question) and place.item >= len(question.choices):
+            place = Place(question.node)   # an item the list does not have (a URL not made here): from the top
         gather = Gather(input="dtmf speech", action=self.answer_url(place), method="POST",
                         timeout=GATHER_SECONDS, speech_timeout="auto", language=self.locale,
                         hints=voice_menu.hints(self.flow, self.lang, question), num_digits=1)
@@ -88,7 +91,9 @@ class Call:
             self.say(self.text("offer_repeat"), into=gather)
             self.response.append(gather)
             return self.goodbye()
-        if state is None:  # nothing to go on (e.g. asked to resend): ask again from the store
+        if state is None and decision.event == "no_conversation":   # none stored: start the call over
+            self.response.redirect(f"{self.base}/voice", method="POST")  # (asking the store again would loop)
+        elif state is None:  # nothing to go on (e.g. asked to resend): ask again from the store
             self.response.redirect(self.answer_url(place or Place(ADVICE), again="1"), method="POST")
         return self.twiml()
 
@@ -158,7 +163,9 @@ def incoming_call(call: Call) -> Response:
     existing = call.line.current(call.key)
     if existing.state is not None:   # Twilio asked again for a call already under way
         return call.speak(existing)
-    return call.speak(call.line.handle(call.key, "", channel="voice"))
+    # Tagged as answering no question: if a call is stored by the time it is read (a retried /voice
+    # that raced this one), it is said again (stale), never stepped with this empty input.
+    return call.speak(call.line.handle(call.key, "", channel="voice", answering=NEW_CALL))
 
 
 @blueprint.post("/voice/answer")
@@ -192,6 +199,9 @@ def gathered(call: Call) -> Response:
     if question is not None and voice_menu.is_list(question) and not no_input:
         detected = bool(speech) and (bool(call.flow.scanner(lang).scan(speech))
                                      or voice_menu.is_command(call.flow, lang, speech))
+        if not detected and place.item >= len(question.choices):
+            call.ask(question, place)      # not an answer to any item of this list: read it again
+            return call.twiml()
         if not detected and place.item < len(question.choices):
             said_yes = voice_menu.item_answer(digits, speech)
             if said_yes is None:
