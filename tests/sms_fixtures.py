@@ -16,26 +16,19 @@ from handler import logs
 from handler.app import create_app
 from handler.settings import Settings
 from handler.store import CLIENT_CONFIG, SessionStore, create_table
+from tests.fakes import moto_sessions_table, use_fake_aws
 from tests.sms_helpers import AUTH_TOKEN, BASE_URL, HASH_KEY, REGION, TABLE, FakeClock, Sender
 
 
 @pytest.fixture
 def sms_aws_env(monkeypatch):
-    """Fake credentials, so nothing can ever reach a real AWS account."""
-    for name, value in (("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing"),
-                        ("AWS_SECURITY_TOKEN", "testing"), ("AWS_SESSION_TOKEN", "testing"),
-                        ("AWS_DEFAULT_REGION", REGION), ("AWS_REGION", REGION)):
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("DYNAMODB_ENDPOINT_URL", raising=False)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    use_fake_aws(monkeypatch, REGION)
 
 
 @pytest.fixture
 def sms_dynamodb(sms_aws_env):
     """A moto DynamoDB client with the sessions table made by create_table."""
-    with mock_aws():
-        client = boto3.client("dynamodb", region_name=REGION, config=CLIENT_CONFIG)
-        create_table(client, TABLE)
+    with moto_sessions_table(TABLE, REGION) as client:
         yield client
 
 

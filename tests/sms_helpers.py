@@ -18,6 +18,7 @@ from handler.pseudonyms import pseudonym
 from handler.settings import Settings
 from handler.signature import sign
 from handler.twiml_reading import sms_messages
+from tests.fakes import START_TIME, FakeClock  # noqa: F401  (tests import them from here)
 
 TESTS_DIR = Path(__file__).resolve().parent
 WEBHOOKS_FILE = TESTS_DIR / "fixtures" / "twilio-webhooks.json"
@@ -28,7 +29,6 @@ HASH_KEY = "test-phone-hash-key"
 BASE_URL = "https://example.test"
 TABLE = "triage-sessions-test"
 REGION = "us-east-1"
-START_TIME = 1_700_000_000.0
 PATIENT = "+14155550123"            # the number in Twilio's sample parameter set
 OTHER_PATIENT = "+14155550199"
 
@@ -57,16 +57,6 @@ def phone_forms(number: str) -> list[str]:
     digits = digits_of(number)
     return [number, digits, digits[-10:], digits[-7:]]
 
-
-class FakeClock:
-    def __init__(self, now: float = START_TIME):
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 @dataclass

@@ -31,6 +31,7 @@ from handler.settings import Settings, SettingsError
 from handler.store import CLIENT_CONFIG, TTL_ATTRIBUTE, Conflict, Session, SessionStore, StoreError, \
     create_table, dynamodb_client
 from handler.twiml_reading import sms_messages
+from tests.fakes import START_TIME as START, FakeClock
 
 pytest_plugins = ["tests.dynalite_fixtures"]
 
@@ -38,7 +39,6 @@ REGION = "us-east-1"
 AUTH_TOKEN = "store-test-auth-token-0123456789"
 HASH_KEY = "store-test-phone-hash-key"
 BASE_URL = "https://line.example.test"
-START = 1_700_000_000.0
 TTL = 24 * 60 * 60
 
 FLOW = load_flows()["muscle-spasms"]
@@ -56,16 +56,6 @@ CONVERSATIONS = (
 )
 LONGEST_PATH = CONVERSATIONS[1][1]
 
-
-class FakeClock:
-    def __init__(self, now: float = START):
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 @dataclass

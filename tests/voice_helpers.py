@@ -25,6 +25,7 @@ from handler import engine
 from handler.pseudonyms import pseudonym
 from handler.settings import Settings
 from handler.signature import sign
+from tests.fakes import START_TIME, FakeClock  # noqa: F401  (tests import them from here)
 
 TESTS_DIR = Path(__file__).resolve().parent
 SHARED_DIR = TESTS_DIR.parent.parent / "shared"
@@ -40,7 +41,6 @@ TABLE = "triage-sessions-voice-test"
 REGION = "us-east-1"
 LOCALE = "en-US"
 NURSE_NUMBER = "+15005550009"
-START_TIME = 1_700_000_000.0
 CALL_SID = "CA0123456789abcdef0123456789abcdef"     # the one in Twilio's sample parameter sets
 CALLER_NUMBER = "+14155550123"
 
@@ -307,13 +307,6 @@ class Caller:
 
 
 # --- the store -------------------------------------------------------------------------------
-
-class FakeClock:
-    def __init__(self, now: float = START_TIME):
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def scan_items(client) -> list[dict]:
