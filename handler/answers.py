@@ -104,8 +104,11 @@ def parse_all_that_apply(text: str, count: int, extra_none: Iterable[str] = ()) 
     if said in ALL_WORDS or (said == "both" and count == 2):
         return tuple(range(count))
     tokens = [t for t in _spelled_numbers(said.split()) if t not in LIST_FILLERS]
-    if not tokens or not all(token.isdecimal() for token in tokens):
-        return None
+    numbers = [token for token in tokens if token.isdecimal()]
+    words = set(tokens) - set(numbers)
+    if not numbers or words & (NO_TOKENS | NONE_WORDS) or any(contains_phrase(said, p) for p in UNSURE):
+        return None          # no number, or "not 2", "none but 3", "maybe 2": ask again
+    tokens = numbers         # "yes 2", "I have number 3", "2 bladder": the numbers are the answer
     chosen: set[int] = set()
     for token in tokens:
         if _is_choice_number(token, count) and not token.startswith("0"):

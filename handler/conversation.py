@@ -8,6 +8,7 @@ again without a write, and a message that lost a race re-applied once.
 """
 from __future__ import annotations
 
+import hashlib
 import secrets
 from dataclasses import dataclass, replace
 
@@ -31,7 +32,8 @@ def decide(flow: Flow, session: Session, text: str, opt_out_type: str | None = N
            sms_keywords: bool = True) -> Decision:
     """sms_keywords: opting out and back in by text (not on a phone call)."""
     lang = (session.state or {}).get("lang", flow.languages[0])
-    keyword = keywords.classify(text, session.opted_out) if sms_keywords else None
+    clear_emergency = bool(flow.scanner(lang).scan(text).clear)   # it wins over every keyword
+    keyword = keywords.classify(text, session.opted_out) if sms_keywords and not clear_emergency else None
     if (opt_out_type or "").upper() == "STOP":
         keyword = keywords.OPT_OUT_TWILIO        # Twilio already handled and answered it
 
@@ -61,14 +63,17 @@ def decide(flow: Flow, session: Session, text: str, opt_out_type: str | None = N
 
 
 SEEN_KEPT = 10           # recent message ids remembered per conversation
-SEEN_TAIL = 10           # characters kept of each (Twilio's ids end in random hex)
+ID_TAG_CHARS = 16        # message ids are kept only as short hashes (a MessageSid leads back to
+                         # the number and body through the Twilio account)
 HOUR = 60 * 60
 
 
-def _remember(seen: tuple[str, ...], message_id: str | None) -> tuple[str, ...]:
-    if not message_id:
-        return seen
-    return (*seen, message_id[-SEEN_TAIL:])[-SEEN_KEPT:]
+def id_tag(message_id: str) -> str:
+    return hashlib.sha256(message_id.encode("utf-8")).hexdigest()[:ID_TAG_CHARS]
+
+
+def _remember(seen: tuple[str, ...], tag: str) -> tuple[str, ...]:
+    return (*seen, tag)[-SEEN_KEPT:]
 
 
 class Line:
@@ -96,10 +101,10 @@ class Line:
         # A message without an id (a call's callback) gets one, so that a write that landed but
         # whose answer was lost (botocore's retry then fails the condition) is recognised on the
         # re-read as this message's own, not applied a second time.
-        message_id = message_id or "x" + secrets.token_hex(8)
+        tag = id_tag(message_id or secrets.token_hex(8))
         for _attempt in range(2):
             session = self.store.load(key)
-            decision = self._decide(session, text, message_id, opt_out_type, channel, answering)
+            decision = self._decide(session, text, tag, opt_out_type, channel, answering)
             if not decision.write:
                 return decision
             same_talk = session.state is not None and decision.state is not None and \
@@ -107,12 +112,14 @@ class Line:
             turns = session.turns + 1 if same_talk else (1 if decision.state is not None else 0)
             window, count = self._window(session)
             if decision.event == "rate_limited":   # the notice: count it, leave the talk as it is
-                updated = replace(session, seen=_remember(session.seen, message_id), window=window,
+                updated = replace(session, seen=_remember(session.seen, tag), window=window,
                                   count=count + 1)
             else:
-                updated = replace(session, state=decision.state, previous=session.state,
-                                  previously_opted_out=session.opted_out, last_message=message_id,
-                                  seen=_remember(session.seen, message_id), turns=turns,
+                # An opt-out forgets the conversation: no earlier answers are kept with the mark.
+                previous = None if decision.opted_out else session.state
+                updated = replace(session, state=decision.state, previous=previous,
+                                  previously_opted_out=session.opted_out, last_message=tag,
+                                  seen=_remember(session.seen, tag), turns=turns,
                                   opted_out=decision.opted_out, window=window, count=count + 1)
             try:
                 self.store.save(updated, session.version)
@@ -121,6 +128,8 @@ class Line:
                 continue                        # another message got there first: re-apply on the fresh state
             self._log(decision, channel, turns)
             return decision
+        if decision.outcome is not None and decision.outcome.disposition == "emergency":
+            return replace(decision, write=False)   # emergency advice does not wait for the store
         lang = (session.state or {}).get("lang", self.flow.languages[0])
         return Decision(None, False, (Message(self.flow.text("resend", lang), key="resend"),),
                         event="resend", write=False)
@@ -131,11 +140,11 @@ class Line:
         window = now - now % HOUR
         return window, (session.count if session.window == window else 0)
 
-    def _decide(self, session: Session, text: str, message_id: str | None, opt_out_type: str | None,
+    def _decide(self, session: Session, text: str, tag: str, opt_out_type: str | None,
                 channel: str, answering: str | None) -> Decision:
         flow = self.flow
         lang = (session.state or {}).get("lang", flow.languages[0])
-        if message_id and message_id == session.last_message:
+        if tag == session.last_message:
             # Twilio retried a message we already applied (or our own write landed but its answer
             # was lost): answer it the same way, change nothing. Before the stale check, which
             # would otherwise take our own applied answer for a late one.
@@ -148,7 +157,7 @@ class Line:
             logs.event("stale_answer", channel=channel)
             return Decision(session.state, False, engine.current_replies(flow, session.state),
                             event="stale", write=False)
-        if message_id and message_id[-SEEN_TAIL:] in session.seen:
+        if tag in session.seen:
             # An older message sent again (a late retry, or a replayed request): change nothing,
             # say where the conversation stands (nothing at all to an opted-out number).
             logs.event("replayed_message", channel=channel)
@@ -156,11 +165,10 @@ class Line:
                 not engine.is_current(flow, session.state) else engine.current_replies(flow, session.state)
             return Decision(session.state, session.opted_out, replies, event="replayed", write=False)
         _window, count = self._window(session)
-        if channel == "sms" and self.max_per_hour and count >= self.max_per_hour:
-            emergency = engine.start(flow, lang, text)
-            if emergency.event == "emergency":
-                return Decision(session.state, session.opted_out, emergency.replies, emergency.outcome,
-                                "emergency", write=False)
+        pending_check = session.state is not None and session.state.get("check")
+        maybe_emergency = bool(flow.scanner(lang).scan(text))
+        if channel == "sms" and self.max_per_hour and count >= self.max_per_hour \
+                and not pending_check and not maybe_emergency:  # never limit an emergency or its question
             if count > self.max_per_hour:
                 return Decision(session.state, session.opted_out, (), event="rate_limited_quiet", write=False)
             logs.event("rate_limited", channel=channel)

@@ -204,6 +204,9 @@ def _is_command(flow: Flow, name: str, lang: str, said: str) -> bool:
 
 def _not_understood(flow: Flow, state: dict) -> Step:
     misses = state["misses"] + 1
+    if misses >= MAX_MISSES and state["check"]:
+        # No clear answer to "are you having chest pain now?": treat it as yes.
+        return _emergency(flow, {**state, "check": None}, [flow.checks_by_concept[state["check"]]])
     if misses >= MAX_MISSES:
         return _finish(flow, {**state, "misses": misses}, flow.data["fallback"], [], "fallback")
     state = {**state, "misses": misses}

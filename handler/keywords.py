@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from handler.answers import contains_phrase, normalize
+from handler.answers import normalize
 
 # Words Twilio itself acts on (and answers) when they are the whole message.
 TWILIO_OPT_OUT = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"})
@@ -12,12 +12,14 @@ TWILIO_OPT_IN = frozenset({"START", "UNSTOP", "YES"})
 HELP_WORDS = frozenset({"help", "info"})
 
 # Plain requests to stop, in the patient's own words. We answer these ourselves.
-PLAIN_OPT_OUT = (
-    "stop texting me", "stop texting", "stop messaging me", "stop sending me", "stop the texts",
-    "stop these texts", "stop messages", "opt me out", "opt out", "unsubscribe me",
-    "remove me from", "take me off", "dont text me", "do not text me", "no more texts",
-    "no more messages",
-)
+PLAIN_OPT_OUT = frozenset({
+    "stop texting me", "stop texting", "stop messaging me", "stop sending me texts",
+    "stop sending me messages", "stop the texts", "stop these texts", "stop messages",
+    "opt me out", "opt out", "i want to opt out", "unsubscribe me", "remove me",
+    "remove me from this list", "remove me from your list", "take me off this list",
+    "take me off your list", "dont text me", "do not text me", "dont text me again",
+    "no more texts", "no more messages",
+})
 
 OPT_OUT_TWILIO = "opt_out_twilio"   # Twilio sends its own confirmation: reply with nothing
 OPT_OUT_PLAIN = "opt_out_plain"     # we confirm in one line
@@ -36,7 +38,9 @@ def classify(text: str, opted_out: bool) -> str | None:
     said = normalize(text)
     if bare in TWILIO_OPT_OUT:
         return OPT_OUT_TWILIO
-    if said.upper() in TWILIO_OPT_OUT or any(contains_phrase(said, p) for p in PLAIN_OPT_OUT):
+    polite = " ".join(w for w in said.split() if w not in ("please", "pls", "now"))
+    if said.upper() in TWILIO_OPT_OUT or polite in PLAIN_OPT_OUT:   # whole message only:
+        # "my doctor wants to take me off tizanidine" is not an opt-out
         return OPT_OUT_PLAIN
     if opted_out and said.upper() in TWILIO_OPT_IN:
         return OPT_IN

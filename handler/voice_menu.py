@@ -92,9 +92,8 @@ def wants(flow: Flow, lang: str, name: str, digits: str, speech: str) -> bool:
     key = {"repeat": "*", "nurse": "0"}[name]
     if digits == key:
         return True
-    said = answers.normalize(speech)
-    return bool(said) and any(said == answers.normalize(w) or answers.contains_phrase(said, w)
-                              for w in spoken_words(flow, name, lang))
+    said = answers.normalize(speech)   # the whole utterance: "what I have is cramps" is an answer
+    return bool(said) and any(said == answers.normalize(w) for w in spoken_words(flow, name, lang))
 
 
 def is_command(flow: Flow, lang: str, speech: str) -> bool:
