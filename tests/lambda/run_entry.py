@@ -6,6 +6,7 @@ import sys
 import time
 
 package_dir, runtime_dir = sys.argv[1], sys.argv[2]
+entry_module = sys.argv[3] if len(sys.argv) > 3 else "handler.lambda_entry"   # what zappa_settings names
 sys.path[:0] = [package_dir, runtime_dir]
 
 
@@ -20,7 +21,9 @@ class Context:
 
 
 started = time.perf_counter()
-import handler.lambda_entry as entry  # noqa: E402  (the module zappa_settings.json names)
+import importlib  # noqa: E402
+
+entry = importlib.import_module(entry_module)
 
 imported = time.perf_counter()
 responses = [entry.lambda_handler(event, Context()) for event in json.load(sys.stdin)]
