@@ -1,6 +1,7 @@
 """`triage-line serve`: the webhook on this machine, with an embedded DynamoDB."""
 from __future__ import annotations
 
+import os
 import sys
 
 from handler.local_line import local_settings
@@ -22,10 +23,12 @@ def describe(settings, supplied: list[str], out) -> None:
     for name, value in shown.items():
         if name in supplied:
             source = "development value"
-        else:
+        elif os.environ.get(name):
             source = "environment"
             if name in SECRETS:
                 value = "********"
+        else:
+            source = "embedded, in this process" if name == "DYNAMODB_ENDPOINT_URL" else "default"
         out.write(f"  {name:22} {value}  [{source}]\n")
 
 
@@ -38,12 +41,14 @@ def serve(host: str, port: int, out=sys.stdout, threads: int = 8) -> int:
         app = create_app(settings)
         describe(settings, supplied, out)
         out.write(
-            f"\nSMS webhook:  POST {settings.public_base_url}/sms\n"
-            f"Health check: GET  http://{host}:{port}/healthz\n\n"
+            f"\nSMS webhook:   POST {settings.public_base_url}/sms\n"
+            f"Voice webhook: POST {settings.public_base_url}/voice\n"
+            f"Health check:  GET  http://{host}:{port}/healthz\n\n"
             "To reach it from a real Twilio number: expose this port through an HTTPS tunnel,\n"
             "restart with PUBLIC_BASE_URL set to the tunnel's https URL and TWILIO_AUTH_TOKEN set\n"
             "to your account's auth token, then in the Twilio console set the number's\n"
-            "'A message comes in' webhook to <PUBLIC_BASE_URL>/sms (HTTP POST).\n"
+            "'A message comes in' webhook to <PUBLIC_BASE_URL>/sms and 'A call comes in' to\n"
+            "<PUBLIC_BASE_URL>/voice (both HTTP POST).\n"
             "Requests without a valid Twilio signature get 403. To try it here: triage-line chat\n\n")
         out.flush()
         waitress.serve(app, host=host, port=port, threads=threads, ident="triage-line")
