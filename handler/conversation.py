@@ -153,7 +153,8 @@ class Line:
             # (the replayed event is kept: a call says goodbye after "finished" again, as the first time)
             return replace(decide(flow, before, text, opt_out_type, channel == "sms"), write=False)
         if answering is not None and session.state is not None and engine.is_current(flow, session.state) \
-                and engine.position(session.state) != answering:
+                and engine.position(session.state) != answering \
+                and not flow.scanner(lang).scan(text).clear:   # a late answer, but an emergency still acts
             logs.event("stale_answer", channel=channel)
             return Decision(session.state, False, engine.current_replies(flow, session.state),
                             event="stale", write=False)
@@ -166,9 +167,8 @@ class Line:
             return Decision(session.state, session.opted_out, replies, event="replayed", write=False)
         _window, count = self._window(session)
         pending_check = session.state is not None and session.state.get("check")
-        maybe_emergency = bool(flow.scanner(lang).scan(text))
         if channel == "sms" and self.max_per_hour and count >= self.max_per_hour \
-                and not pending_check and not maybe_emergency:  # never limit an emergency or its question
+                and not pending_check and not flow.scanner(lang).scan(text):  # never limit an emergency
             if count > self.max_per_hour:
                 return Decision(session.state, session.opted_out, (), event="rate_limited_quiet", write=False)
             logs.event("rate_limited", channel=channel)

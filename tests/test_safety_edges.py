@@ -100,3 +100,15 @@ def test_emergency_advice_does_not_wait_for_a_store_that_keeps_conflicting(sms_a
 def test_speech_that_merely_contains_a_command_word_is_an_answer(flow, speech):
     assert not voice_menu.wants(flow, "en", "repeat", "", speech)
     assert not voice_menu.wants(flow, "en", "nurse", "", speech)
+
+
+def test_an_emergency_in_a_late_answer_still_gets_emergency_advice(sms_app):
+    """A gather callback for an earlier question (late or duplicated) changes nothing,
+    unless what the caller said is an emergency."""
+    line = sms_app.extensions["triage_call"]
+    line.handle("call#late", "", channel="voice")                      # the call starts: topic
+    line.handle("call#late", "1", channel="voice", answering="topic")  # now at red_flags
+    late = line.handle("call#late", "1", channel="voice", answering="topic")
+    assert late.event == "stale" and late.outcome is None
+    emergency = line.handle("call#late", "I can't breathe", channel="voice", answering="topic")
+    assert emergency.outcome is not None and emergency.outcome.disposition == "emergency"
