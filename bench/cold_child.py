@@ -40,7 +40,7 @@ def serve_once(app, request: dict) -> tuple[int, bytes]:
 def main(which: str, request_json: str) -> dict:
     began = time.perf_counter()
     if which == "flows":
-        from handler.flow import load_flows
+        from handler.infra.flow_files import load_flows
         imported = time.perf_counter()
         flows = load_flows()
         loaded = time.perf_counter()

@@ -11,7 +11,7 @@ import sys
 import time
 from collections import defaultdict
 
-from handler.signature import sign
+from handler.infra.signature import sign
 
 from bench.processes import run_fresh
 from bench.timing import paired_ratio, ratio, verdict

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
-from handler.local_line import SignedClient
-from handler.pseudonyms import pseudonym
-from handler.store import dynamodb_client
+from handler.tools.local_line import SignedClient
+from handler.infra.pseudonyms import pseudonym
+from handler.infra.store import dynamodb_client
 
 from bench.item_size import item_size, read_units, write_units
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from handler import engine
-from handler.flow import FLOWS_DIR, flow_files, load_flows
+from handler.core import engine
+from handler.infra.flow_files import FLOWS_DIR, flow_files, load_flows
 
 from bench.timing import summary
 
@@ -38,7 +38,7 @@ def load_times(runs: int) -> dict:
 
 def validate_times(runs: int) -> tuple[dict, list]:
     """`triage-line validate` on every flow, in process: (timings, the reports)."""
-    from handler.validation import validate
+    from handler.checks.validation import validate
 
     samples, reports = [], []
     for _ in range(runs):

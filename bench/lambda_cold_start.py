@@ -24,8 +24,8 @@ import boto3
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from handler.local_line import embedded_dynamodb  # noqa: E402
-from handler.store import create_table  # noqa: E402
+from handler.tools.local_line import embedded_dynamodb  # noqa: E402
+from handler.infra.store import create_table  # noqa: E402
 from tests.test_lambda_package import (  # noqa: E402
     LAMBDA_VENV, RUNNER, RUNTIME_LIBRARIES, SMS, TOKEN, signed_event)
 

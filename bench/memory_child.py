@@ -21,7 +21,7 @@ def current_rss_kb() -> int:
 
 def main(scripts_path: str, conversations: int, checkpoints: list[int]) -> dict:
     from handler.app import create_app
-    from handler.local_line import SignedClient
+    from handler.tools.local_line import SignedClient
 
     from bench.processes import peak_rss_kb
 

@@ -9,8 +9,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from handler.local_line import SignedClient
-from handler.vignettes import run_sms
+from handler.tools.local_line import SignedClient
+from handler.tools.vignettes import run_sms
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_FILES = (ROOT / "tests" / "vignettes" / "sample.json",   # the project's copy of the shared sample

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 
-from handler.twiml_reading import sms_messages
+from handler.tools.twiml_reading import sms_messages
 
 from bench.timing import paired_ratio, ratio, summary, verdict
 from bench.wsgi_calls import TimedSignedClient

@@ -26,7 +26,7 @@ if __package__ in (None, ""):                 # run as a script: import `bench` 
 
 from handler import logs  # noqa: E402
 from handler.app import create_app  # noqa: E402
-from handler.local_line import local_settings  # noqa: E402
+from handler.tools.local_line import local_settings  # noqa: E402
 
 from bench import (baseline_app, cold_start, costs, dynamodb_cost, engine_speed, memory_use,  # noqa: E402
                    per_message, sms_cost)

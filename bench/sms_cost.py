@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import statistics
 
-from handler import logs
-from handler.sms_segments import encoding, segments
-from handler.vignettes import run_vignettes
+from handler.infra import logs
+from handler.channels.sms.segments import encoding, segments
+from handler.tools.vignettes import run_vignettes
 
 
 def longest(texts) -> dict | None:

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 from werkzeug.test import EnvironBuilder
 
-from handler.local_line import SignedClient
-from handler.signature import sign
+from handler.tools.local_line import SignedClient
+from handler.infra.signature import sign
 
 
 @dataclass(frozen=True)

@@ -7,11 +7,13 @@ import logging
 from flask import Flask, Response, abort, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from handler import logs, signature, sms, voice
-from handler.conversation import Line
-from handler.flow import load_flows
-from handler.settings import Settings
-from handler.store import SessionStore, dynamodb_client
+from handler.infra import logs, signature
+from handler.channels.sms import webhook as sms_webhook
+from handler.channels.voice import webhook as voice_webhook
+from handler.line import Line
+from handler.infra.flow_files import load_flows
+from handler.infra.settings import Settings
+from handler.infra.store import SessionStore, dynamodb_client
 
 DEFAULT_FLOW = "muscle-spasms"
 MAX_REQUEST_BYTES = 64 * 1024        # Twilio's webhook bodies are a few KB
@@ -52,6 +54,6 @@ def create_app(settings: Settings | None = None, store: SessionStore | None = No
         logs.event("error", level=logging.ERROR, path=request.path, error=type(error).__name__)
         return Response("500 Internal Server Error\n", status=500, mimetype="text/plain")
 
-    app.register_blueprint(sms.blueprint)
-    app.register_blueprint(voice.blueprint)
+    app.register_blueprint(sms_webhook.blueprint)
+    app.register_blueprint(voice_webhook.blueprint)
     return app

@@ -1,7 +1,7 @@
 """Shared fixtures. The flows are read once per test session."""
 import pytest
 
-from handler.flow import load_flows
+from handler.infra.flow_files import load_flows
 
 
 @pytest.fixture(scope="session")

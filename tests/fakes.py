@@ -8,7 +8,7 @@ from contextlib import contextmanager
 import boto3
 from moto import mock_aws
 
-from handler.store import CLIENT_CONFIG, create_table
+from handler.infra.store import CLIENT_CONFIG, create_table
 
 REGION = "us-east-1"
 START_TIME = 1_700_000_000.0

@@ -42,13 +42,13 @@ from xml.etree import ElementTree
 
 from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
 
-from handler import logs
-from handler.voice_menu import voice_text
+from handler.infra import logs
+from handler.channels.voice.menu import voice_text
 from handler.app import create_app
-from handler.flow import load_flows
-from handler.safe_reply import safe_text, voice_twiml
-from handler.settings import Settings
-from handler.store import CLIENT_CONFIG, SessionStore, create_table, dynamodb_client
+from handler.infra.flow_files import load_flows
+from handler.channels.safe_reply import safe_text, voice_twiml
+from handler.infra.settings import Settings
+from handler.infra.store import CLIENT_CONFIG, SessionStore, create_table, dynamodb_client
 from tests import sms_helpers, voice_helpers
 
 REGION = "us-east-1"
@@ -673,7 +673,7 @@ def time_to_answer(endpoint_url: str, channel: str = "sms", read_endpoint_url: s
 @contextmanager
 def moto_server_with_table(table: str = "triage-sessions-hung"):
     """moto's DynamoDB server on loopback (real HTTP), with the sessions table."""
-    from handler.local_line import embedded_dynamodb
+    from handler.tools.local_line import embedded_dynamodb
 
     with embedded_dynamodb() as url:
         create_table(dynamodb_client(REGION, url), table)

@@ -7,8 +7,8 @@ tests/transcripts` line by line (and have a clinician read it) before committing
 the patient's side and the expected disposition are never rewritten."""
 import json
 
-from handler import sms_text
-from handler.flow import load_flows
+from handler.channels.sms import rendering
+from handler.infra.flow_files import load_flows
 from tests.test_transcripts import FILES, load, replay
 
 
@@ -19,7 +19,7 @@ def main() -> None:
         transcript = load(path)
         steps = replay(flow, transcript)
         for turn, step in zip(transcript["turns"], steps):
-            turn["line"] = sms_text.render(flow, "en", step.replies)
+            turn["line"] = rendering.render(flow, "en", step.replies)
         text = json.dumps(transcript, indent=2, ensure_ascii=False) + "\n"
         if text != path.read_text(encoding="utf-8"):
             path.write_text(text, encoding="utf-8")

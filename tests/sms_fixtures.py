@@ -12,10 +12,10 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from handler import logs
+from handler.infra import logs
 from handler.app import create_app
-from handler.settings import Settings
-from handler.store import CLIENT_CONFIG, SessionStore, create_table
+from handler.infra.settings import Settings
+from handler.infra.store import CLIENT_CONFIG, SessionStore, create_table
 from tests.fakes import moto_sessions_table, use_fake_aws
 from tests.sms_helpers import AUTH_TOKEN, BASE_URL, HASH_KEY, REGION, TABLE, FakeClock, Sender
 

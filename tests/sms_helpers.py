@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from itertools import count
 from pathlib import Path
 
-from handler.pseudonyms import pseudonym
-from handler.settings import Settings
-from handler.signature import sign
-from handler.twiml_reading import sms_messages
+from handler.infra.pseudonyms import pseudonym
+from handler.infra.settings import Settings
+from handler.infra.signature import sign
+from handler.tools.twiml_reading import sms_messages
 from tests.fakes import START_TIME, FakeClock  # noqa: F401  (tests import them from here)
 
 TESTS_DIR = Path(__file__).resolve().parent
@@ -158,7 +158,7 @@ _FLOW = None
 def the_flow():
     global _FLOW
     if _FLOW is None:
-        from handler.flow import load_flows
+        from handler.infra.flow_files import load_flows
 
         _FLOW = load_flows()["muscle-spasms"]
     return _FLOW

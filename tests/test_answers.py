@@ -5,7 +5,7 @@ answer was not understood (the line asks again).
 """
 import pytest
 
-from handler import answers
+from handler.core import answers
 
 YES = (0,)
 NO = (1,)

@@ -10,8 +10,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from handler.cli import main
-from handler.store import create_table
+from handler.tools.cli import main
+from handler.infra.store import create_table
 
 REPO = Path(__file__).resolve().parents[1]
 SETTINGS = json.loads((REPO / "zappa_settings.json").read_text())

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from handler import engine, sms_text
-from handler.engine import Message, Question
+from handler.core import engine
+from handler.channels.sms import rendering
+from handler.core.engine import Message, Question
 
 # Answers that walk the flow with nothing to report, stopping at each question.
 TO_RED_FLAGS = ("hi", "1")
@@ -46,7 +47,7 @@ def texts(step):
 
 def sent(flow, step):
     """Each reply as the SMS channel writes it (a question with its numbered choices)."""
-    return [sms_text.reply_text(flow, "en", reply) for reply in step.replies]
+    return [rendering.reply_text(flow, "en", reply) for reply in step.replies]
 
 
 def say(flow, key):
@@ -69,7 +70,7 @@ def assert_emergency_advice(flow, step):
         "nothing but emergency advice: no question, no other text"
     first_sentence = step.replies[0].text.split(".")[0]
     assert "911" in first_sentence
-    assert sms_text.render(flow, "en", step.replies)[0].startswith(step.replies[0].text)
+    assert rendering.render(flow, "en", step.replies)[0].startswith(step.replies[0].text)
     assert engine.current_question(flow, step.state) is None
 
 
@@ -201,7 +202,7 @@ def test_every_non_emergency_outcome_ends_with_the_safety_net(flow, answers):
     safety_net = flow.text("safety_net", "en")
     assert "911" in safety_net
     assert texts(step)[-1] == safety_net
-    assert sms_text.render(flow, "en", step.replies)[-1].endswith(safety_net)
+    assert rendering.render(flow, "en", step.replies)[-1].endswith(safety_net)
 
 
 def test_out_of_scope_says_where_to_go_instead(flow):
@@ -308,7 +309,7 @@ def test_back_while_confirming_an_emergency_after_advice_does_not_undo_the_advic
     assert None not in step.replies
     assert sent(flow, step) == [say(flow, "finished")]
     assert step.state["done"] == advised.state["done"] and step.state["check"] is None
-    sms_text.render(flow, "en", step.replies)
+    rendering.render(flow, "en", step.replies)
 
 
 @pytest.mark.parametrize("answers, node", [

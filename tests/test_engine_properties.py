@@ -6,8 +6,9 @@ import json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from handler import engine, sms_text
-from handler.safety_walk import answer_texts
+from handler.core import engine
+from handler.channels.sms import rendering
+from handler.checks.safety_walk import answer_texts
 
 OPENINGS = ["hi", "cramps", "HELP", "", "my heart is pounding"]
 # Besides valid answers, the patient may do these on the way to the drawn point.
@@ -93,7 +94,7 @@ def test_any_text_at_any_point(flow, data, text):
     assert step.state["node"] in question_nodes(flow)
     assert step.replies
     assert all(isinstance(reply, (engine.Message, engine.Question)) for reply in step.replies)
-    messages = sms_text.render(flow, "en", step.replies)
+    messages = rendering.render(flow, "en", step.replies)
     assert messages and all(message.strip() for message in messages)
     if step.outcome is not None:
         assert step.outcome.node in flow.nodes and step.state["done"] == step.outcome.node
@@ -105,4 +106,4 @@ def test_any_first_message(flow, text):
     step = engine.start(flow, "en", text)
     assert json.loads(json.dumps(step.state)) == step.state
     assert step.state["node"] in question_nodes(flow)
-    assert step.replies and sms_text.render(flow, "en", step.replies)
+    assert step.replies and rendering.render(flow, "en", step.replies)

@@ -17,9 +17,9 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from handler.flow import load_flows
-from handler.safe_reply import safe_text
-from handler.store import CLIENT_CONFIG, create_table
+from handler.infra.flow_files import load_flows
+from handler.channels.safe_reply import safe_text
+from handler.infra.store import CLIENT_CONFIG, create_table
 from tests import fault_figures as ff
 from tests import sms_helpers, voice_helpers
 from tests.fault_figures import (AFTER, BEFORE, CONFLICT, FAULTS, LANDED_THEN_CONFLICT, NORMAL, RESEND, SAFE,

@@ -28,11 +28,11 @@ from hypothesis import strategies as st
 from moto import mock_aws
 from werkzeug.datastructures import MultiDict
 
-from handler import logs
+from handler.infra import logs
 from handler.app import MAX_REQUEST_BYTES, create_app
-from handler.settings import Settings
-from handler.signature import sign
-from handler.store import CLIENT_CONFIG, SessionStore, create_table
+from handler.infra.settings import Settings
+from handler.infra.signature import sign
+from handler.infra.store import CLIENT_CONFIG, SessionStore, create_table
 
 AUTH_TOKEN = "hostile-test-auth-token-0123456789"
 HASH_KEY = "hostile-test-phone-hash-key"

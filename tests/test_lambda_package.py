@@ -15,9 +15,9 @@ from xml.etree import ElementTree
 import boto3
 import pytest
 
-from handler.local_line import embedded_dynamodb
-from handler.signature import sign
-from handler.store import create_table
+from handler.tools.local_line import embedded_dynamodb
+from handler.infra.signature import sign
+from handler.infra.store import create_table
 
 REPO = Path(__file__).resolve().parents[1]
 LAMBDA_VENV = REPO / "build" / "lambda-venv"

@@ -13,8 +13,8 @@ from contextlib import contextmanager
 
 import pytest
 
-from handler import logs
-from handler.pseudonyms import pseudonym
+from handler.infra import logs
+from handler.infra.pseudonyms import pseudonym
 from tests.sms_helpers import TESTS_DIR, phone_forms
 
 VIGNETTE_FILES = sorted((TESTS_DIR / "vignettes").glob("*.json"))
@@ -43,8 +43,8 @@ def aws_env(monkeypatch):
 @pytest.mark.parametrize("path", VIGNETTE_FILES, ids=[p.name for p in VIGNETTE_FILES])
 def test_every_vignette_logs_and_stores_no_phone_number_call_id_or_body(path, aws_env, caplog, capfd,
                                                                          monkeypatch):
-    from handler import local_line, vignettes
-    from handler.store import dynamodb_client
+    from handler.tools import local_line, vignettes
+    from handler.infra.store import dynamodb_client
 
     # every logger at DEBUG, after the app's own logs.configure() has quietened the libraries
     real_configure = logs.configure

@@ -9,9 +9,9 @@ from xml.etree import ElementTree
 
 import pytest
 
-from handler.flow import load_flows
-from handler.pseudonyms import pseudonym
-from handler.safe_reply import safe_text
+from handler.infra.flow_files import load_flows
+from handler.infra.pseudonyms import pseudonym
+from handler.channels.safe_reply import safe_text
 from tests.live_server import HASH_KEY, running_line
 
 NUMBERS = 8              # patients texting at the same time

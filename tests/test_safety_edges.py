@@ -6,9 +6,10 @@ from dataclasses import replace
 
 import pytest
 
-from handler import answers, engine, voice_menu
-from handler.conversation import id_tag
-from handler.store import Conflict
+from handler.core import answers, engine
+from handler.channels.voice import menu
+from handler.line import id_tag
+from handler.infra.store import Conflict
 from tests.sms_helpers import PATIENT, get_item, text
 
 pytest_plugins = ["tests.sms_fixtures"]
@@ -98,8 +99,8 @@ def test_emergency_advice_does_not_wait_for_a_store_that_keeps_conflicting(sms_a
 
 @pytest.mark.parametrize("speech", ["what I have is cramps", "no sorry", "someone in my family has MS"])
 def test_speech_that_merely_contains_a_command_word_is_an_answer(flow, speech):
-    assert not voice_menu.wants(flow, "en", "repeat", "", speech)
-    assert not voice_menu.wants(flow, "en", "nurse", "", speech)
+    assert not menu.wants(flow, "en", "repeat", "", speech)
+    assert not menu.wants(flow, "en", "nurse", "", speech)
 
 
 def test_an_emergency_in_a_late_answer_still_gets_emergency_advice(sms_app):

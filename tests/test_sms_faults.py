@@ -10,8 +10,8 @@ from botocore.exceptions import (ClientError, ConnectTimeoutError, EndpointConne
                                  ReadTimeoutError)
 from botocore.stub import Stubber
 
-from handler.safe_reply import safe_text
-from handler.store import CLIENT_CONFIG
+from handler.channels.safe_reply import safe_text
+from handler.infra.store import CLIENT_CONFIG
 from tests.sms_helpers import PATIENT, get_item, phone_forms, question_prompt
 
 pytest_plugins = ["tests.sms_fixtures"]
@@ -109,7 +109,7 @@ def test_nurse_line_is_in_the_safe_message_when_set(sms_store, sms_dynamodb, mon
 
     from handler.app import create_app
     from tests.sms_helpers import AUTH_TOKEN, BASE_URL, HASH_KEY, Sender
-    from handler.settings import Settings
+    from handler.infra.settings import Settings
 
     settings = Settings(twilio_auth_token=AUTH_TOKEN, phone_hash_key=HASH_KEY, public_base_url=BASE_URL,
                         nurse_line_number="+18005550199")
@@ -142,29 +142,29 @@ def test_stubbed_dynamodb_errors_answer_safely(sms_sender, sms_dynamodb, sms_jso
 
 
 def test_a_bug_in_the_conversation_code_answers_safely(sms_sender, sms_json_log, monkeypatch):
-    import handler.conversation
+    import handler.line
 
     def broken(*_args, **_kwargs):
         raise KeyError(f"{PATIENT} {SECRET_BODY}")
 
-    monkeypatch.setattr(handler.conversation, "decide", broken)
+    monkeypatch.setattr(handler.line, "decide", broken)
     assert_safe_reply(sms_sender.send(SECRET_BODY))
     assert_error_logged_without_phi(sms_json_log, [SECRET_BODY])
 
 
 def test_a_bug_in_rendering_answers_safely(sms_sender, sms_json_log, monkeypatch):
-    import handler.sms_text
+    import handler.channels.sms.rendering
 
     def broken(*_args, **_kwargs):
         raise ValueError(SECRET_BODY)
 
-    monkeypatch.setattr(handler.sms_text, "render", broken)
+    monkeypatch.setattr(handler.channels.sms.rendering, "render", broken)
     assert_safe_reply(sms_sender.send(SECRET_BODY))
     assert_error_logged_without_phi(sms_json_log, [SECRET_BODY])
 
 
 def test_the_safe_message_fits_one_sms_and_needs_nothing_that_can_fail():
-    from handler.sms_segments import segments
+    from handler.channels.sms.segments import segments
 
     assert segments(safe_text()) <= 2
     assert segments(safe_text("+18005550199")) <= 2
@@ -245,7 +245,7 @@ def test_botocore_timeouts_and_retries_stay_well_inside_twilios_15_seconds(sms_s
 
 
 def test_the_default_client_uses_the_short_config(sms_aws_env):
-    from handler.store import dynamodb_client
+    from handler.infra.store import dynamodb_client
 
     client = dynamodb_client("us-east-1", "http://127.0.0.1:1")
     assert client.meta.config.connect_timeout == CLIENT_CONFIG.connect_timeout

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from handler import logs
+from handler.infra import logs
 from tests.sms_helpers import (LONGEST_PATH, ROUTINE_PATH, SELF_CARE_PATH, TESTS_DIR, advice_opening,
                                phone_forms, text)
 
@@ -153,9 +153,9 @@ def test_opt_outs_errors_and_rejections_log_no_phi(sms_sender, sms_app, sms_dyna
 
 
 def test_every_sample_vignette_logs_no_phi(all_logs, monkeypatch):
-    from handler import vignettes
+    from handler.tools import vignettes
 
-    from handler.local_line import SignedClient
+    from handler.tools.local_line import SignedClient
 
     monkeypatch.setattr(vignettes.logs, "only_problems", lambda: None)   # keep INFO events
     numbers, call_ids = set(), set()

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from handler.sms_segments import GSM7_BASIC, GSM7_EXTENDED, encoding, non_gsm_characters, segments, units
+from handler.channels.sms.segments import GSM7_BASIC, GSM7_EXTENDED, encoding, non_gsm_characters, segments, units
 
 CURLY = "\u2019"   # ’ as word processors and phones type an apostrophe
 EMOJI = "\U0001F600"  # 😀, outside the Basic Multilingual Plane: two UTF-16 units

@@ -6,9 +6,9 @@ import threading
 
 import pytest
 
-from handler.conversation import id_tag
-from handler.engine import MAX_MISSES
-from handler.store import TTL_ATTRIBUTE
+from handler.line import id_tag
+from handler.core.engine import MAX_MISSES
+from handler.infra.store import TTL_ATTRIBUTE
 from tests.sms_helpers import (LONGEST_PATH, OTHER_PATIENT, PATIENT, SELF_CARE_PATH, TABLE, advice_opening,
                                flatten_item, get_item, item_size, item_state, patient_key, phone_forms,
                                question_prompt, scan_items, text, the_flow)
@@ -114,7 +114,7 @@ def test_table_has_ttl_enabled_on_the_ttl_attribute(sms_dynamodb):
 
 
 def test_create_table_twice_is_harmless(sms_sender, sms_dynamodb):
-    from handler.store import create_table
+    from handler.infra.store import create_table
 
     sms_sender.send("HI")
     item = get_item(sms_dynamodb)

@@ -7,8 +7,8 @@ import json
 import pytest
 
 from handler.app import create_app
-from handler.settings import Settings
-from handler.store import SessionStore
+from handler.infra.settings import Settings
+from handler.infra.store import SessionStore
 from tests.sms_helpers import (AUTH_TOKEN, BASE_URL, PATIENT, TABLE, Sender, phone_forms, scan_items,
                                sms_params, text)
 
@@ -189,7 +189,7 @@ def test_unsigned_body_over_the_size_limit_is_refused(sms_app, sms_dynamodb):
     ("application/xml", lambda p: "<Request/>"),
 ])
 def test_non_form_content_type_gets_a_clean_4xx(sms_sender, sms_dynamodb, content_type, encode):
-    from handler.signature import sign
+    from handler.infra.signature import sign
 
     sent = params()
     headers = {"X-Twilio-Signature": sign(AUTH_TOKEN, BASE_URL + "/sms", sent), "Content-Type": content_type}

@@ -22,16 +22,16 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from handler import engine
-from handler.conversation import id_tag
+from handler.core import engine
+from handler.line import id_tag
 from handler.app import create_app
-from handler.flow import load_flows
-from handler.local_line import LINE_NUMBER, SignedClient
-from handler.pseudonyms import pseudonym
-from handler.settings import Settings, SettingsError
-from handler.store import CLIENT_CONFIG, TTL_ATTRIBUTE, Conflict, Session, SessionStore, StoreError, \
+from handler.infra.flow_files import load_flows
+from handler.tools.local_line import LINE_NUMBER, SignedClient
+from handler.infra.pseudonyms import pseudonym
+from handler.infra.settings import Settings, SettingsError
+from handler.infra.store import CLIENT_CONFIG, TTL_ATTRIBUTE, Conflict, Session, SessionStore, StoreError, \
     create_table, dynamodb_client
-from handler.twiml_reading import sms_messages
+from handler.tools.twiml_reading import sms_messages
 from tests.fakes import START_TIME as START, FakeClock
 
 pytest_plugins = ["tests.dynalite_fixtures"]

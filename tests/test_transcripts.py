@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from handler import engine, sms_text
-from handler.flow import RANK
+from handler.core import engine
+from handler.channels.sms import rendering
+from handler.core.flow import RANK
 
 TRANSCRIPTS = Path(__file__).parent / "transcripts"
 FILES = sorted(TRANSCRIPTS.glob("*.json"))
@@ -63,7 +64,7 @@ def test_transcript_replays_exactly(flow, path):
     transcript = load(path)
     steps = replay(flow, transcript)
     for number, (turn, step) in enumerate(zip(transcript["turns"], steps), 1):
-        said = sms_text.render(flow, "en", step.replies)
+        said = rendering.render(flow, "en", step.replies)
         assert said == turn["line"], f"{path.name}, turn {number}, patient said {turn['patient']!r}"
     assert reached(steps) == transcript["disposition"]
 

@@ -13,12 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from handler import cli, safety_walk
-from handler.flow import CONCEPTS_FILE, FLOWS_DIR, Flow, load_concepts, read_json, schema_problems, \
-    schema_validator
-from handler.sms_segments import encoding, segments
-from handler.sms_text import MAX_SEGMENTS
-from handler.validation import Report, check_structure, validate
+from handler.tools import cli
+from handler.checks import safety_walk
+from handler.core.flow import Flow
+from handler.infra.flow_files import CONCEPTS_FILE, FLOWS_DIR, load_concepts, read_json, schema_problems, schema_validator
+from handler.channels.sms.segments import encoding, segments
+from handler.channels.sms.rendering import MAX_SEGMENTS
+from handler.checks.validation import Report, check_structure, validate
 
 TEST_FLOWS = Path(__file__).resolve().parent / "flows"
 MINIMAL = TEST_FLOWS / "minimal.json"

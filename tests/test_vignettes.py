@@ -13,8 +13,9 @@ import re
 
 import pytest
 
-from handler import cli, logs
-from handler.sms_segments import segments
+from handler.tools import cli
+from handler.infra import logs
+from handler.channels.sms.segments import segments
 from tests.sms_helpers import SHARED_DIR, TESTS_DIR, WEBHOOKS_FILE, advice_opening, first_sentence
 
 SAMPLE = TESTS_DIR / "vignettes" / "sample.json"

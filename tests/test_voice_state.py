@@ -8,9 +8,9 @@ import json
 import pytest
 from botocore.exceptions import ClientError
 
-from handler import engine
-from handler.pseudonyms import pseudonym
-from handler.signature import sign
+from handler.core import engine
+from handler.infra.pseudonyms import pseudonym
+from handler.infra.signature import sign
 from tests.voice_helpers import (AUTH_TOKEN, CALL_SID, CALLER_NUMBER, HASH_KEY, ORIGIN, STAGE, START_TIME,
                                  assert_advice_end, assert_emergency, item_for, scan_items, stored_state,
                                  text_of, verbs, voice_params, vtext, walk)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from handler.cli import main
+from handler.tools.cli import main
 
 TESTS_DIR = Path(__file__).resolve().parent
 SAMPLE = TESTS_DIR / "vignettes" / "sample.json"                 # a copy of ../shared/clinical/vignettes-sample.json

@@ -10,9 +10,9 @@ import pytest
 from moto import mock_aws
 
 from handler.app import create_app
-from handler.flow import load_flows
-from handler.settings import Settings
-from handler.store import CLIENT_CONFIG, SessionStore, create_table
+from handler.infra.flow_files import load_flows
+from handler.infra.settings import Settings
+from handler.infra.store import CLIENT_CONFIG, SessionStore, create_table
 from tests.fakes import moto_sessions_table, use_fake_aws
 from tests.voice_helpers import AUTH_TOKEN, BASE_URL, HASH_KEY, REGION, TABLE, Caller, FakeClock
 

@@ -21,10 +21,10 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 from xml.etree import ElementTree
 
-from handler import engine
-from handler.pseudonyms import pseudonym
-from handler.settings import Settings
-from handler.signature import sign
+from handler.core import engine
+from handler.infra.pseudonyms import pseudonym
+from handler.infra.settings import Settings
+from handler.infra.signature import sign
 from tests.fakes import START_TIME, FakeClock  # noqa: F401  (tests import them from here)
 
 TESTS_DIR = Path(__file__).resolve().parent

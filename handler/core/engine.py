@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from handler import answers
-from handler.flow import Flow
+from handler.core import answers
+from handler.core.flow import Flow
 
 MAX_MISSES = 2          # answers not understood in a row before the safe advice
 MAX_HOPS = 100          # guard against a loop the validator should have caught

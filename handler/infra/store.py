@@ -19,12 +19,13 @@ from __future__ import annotations
 import json
 import logging
 import time
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from handler import logs
+from handler.core.session import Session
+from handler.infra import logs
 
 # Short timeouts and one retry: a call takes at most 2 x (0.5 + 0.5) s plus a backoff of
 # at most 1 s, so even a message that loses a race (read, write, read, write) stays
@@ -40,22 +41,6 @@ class StoreError(Exception):
 
 class Conflict(StoreError):
     """The item changed since it was read: another message got there first."""
-
-
-@dataclass(frozen=True)
-class Session:
-    key: str
-    version: int = 0                 # 0: nothing stored yet
-    state: dict | None = None
-    previous: dict | None = None     # the state before the last message applied
-    previously_opted_out: bool = False
-    last_message: str | None = None  # id of the last message applied
-    seen: tuple[str, ...] = ()       # short tails of recent message ids, oldest first
-    turns: int = 0
-    opted_out: bool = False
-    window: int = 0                  # start (epoch seconds) of the current rate-limit hour
-    count: int = 0                   # messages in that hour
-    expired: bool = False            # there was a conversation, but it timed out
 
 
 def dynamodb_client(region: str, endpoint_url: str | None = None):

@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from handler import answers
-from handler.engine import Question
-from handler.flow import Flow
+from handler.core import answers
+from handler.core.engine import Question
+from handler.core.flow import Flow
 
 ADVICE = "advice"
 

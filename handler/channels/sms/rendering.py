@@ -2,9 +2,9 @@
 to answer, and replies packed into as few messages as fit in three segments."""
 from __future__ import annotations
 
-from handler.engine import Message, Question
-from handler.flow import Flow
-from handler.sms_segments import segments
+from handler.core.engine import Message, Question
+from handler.core.flow import Flow
+from handler.channels.sms.segments import segments
 
 MAX_SEGMENTS = 3
 PART_BREAK = "\n\n"

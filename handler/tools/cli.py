@@ -6,11 +6,11 @@ import os
 import sys
 from pathlib import Path
 
-from handler.flow import FLOWS_DIR, flow_files
+from handler.infra.flow_files import FLOWS_DIR, flow_files
 
 
 def cmd_validate(args) -> int:
-    from handler.validation import validate
+    from handler.checks.validation import validate
 
     paths = [Path(p) for p in args.files] or flow_files(FLOWS_DIR)
     if not paths:
@@ -34,25 +34,25 @@ def cmd_validate(args) -> int:
 
 
 def cmd_chat(args) -> int:
-    from handler.terminal_chat import chat
+    from handler.tools.chat import chat
 
     return chat(args)
 
 
 def cmd_serve(args) -> int:
-    from handler.server import serve
+    from handler.tools.serve import serve
 
     return serve(args.host, args.port)
 
 
 def cmd_vignettes(args) -> int:
-    from handler.vignettes import run_file
+    from handler.tools.vignettes import run_file
 
     return run_file(Path(args.file), sys.stdout, sys.stderr)
 
 
 def cmd_create_table(args) -> int:
-    from handler.store import create_table, dynamodb_client
+    from handler.infra.store import create_table, dynamodb_client
 
     region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
     table = os.environ.get("SESSIONS_TABLE") or "triage-sessions"
@@ -64,7 +64,7 @@ def cmd_create_table(args) -> int:
 
 
 def cmd_fallback_twiml(args) -> int:
-    from handler.safe_reply import sms_twiml, voice_twiml
+    from handler.channels.safe_reply import sms_twiml, voice_twiml
 
     nurse = os.environ.get("NURSE_LINE_NUMBER") or None
     print(voice_twiml(nurse) if args.voice else sms_twiml(nurse))

@@ -7,8 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from itertools import combinations
 
-from handler import engine, sms_text
-from handler.flow import RANK, Flow
+from handler.core import engine
+from handler.channels.sms import rendering
+from handler.core.flow import RANK, Flow
 
 GIBBERISH = "~?~"  # an answer no question understands
 
@@ -44,7 +45,7 @@ def walk(flow: Flow, lang: str) -> WalkResult:
     on_path: set[tuple] = set()
 
     def record(step: engine.Step, where: str) -> int:
-        sent = sms_text.render(flow, lang, step.replies)
+        sent = rendering.render(flow, lang, step.replies)
         for text in sent:
             result.messages.setdefault(text, where)
         return len(sent)

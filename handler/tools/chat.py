@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import sys
 
-from handler import logs
-from handler.local_line import SignedClient, local_settings
-from handler.twiml_reading import sms_messages
+from handler.infra import logs
+from handler.tools.local_line import SignedClient, local_settings
+from handler.tools.twiml_reading import sms_messages
 
 PROMPT = "you> "
 PATIENT_NUMBER = "+15555550100"

@@ -1,75 +1,18 @@
-"""Flows: reading a flow file, checking it against the JSON Schema, and the
-read-only Flow the engine works from. Files are read once per process."""
+"""Reading flow files: the JSON, its check against the JSON Schema, and the
+concept codes. Files are read once per process (at cold start)."""
 from __future__ import annotations
 
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 
-from handler.emergency_scan import EmergencyScanner
+from handler.core.flow import Flow, FlowError
 
-FLOWS_DIR = Path(os.environ.get("TRIAGE_FLOWS_DIR") or Path(__file__).resolve().parent.parent / "flows")
+FLOWS_DIR = Path(os.environ.get("TRIAGE_FLOWS_DIR") or Path(__file__).resolve().parents[2] / "flows")
 SCHEMA_FILE = "flow.schema.json"
 CONCEPTS_FILE = "concepts.json"
 NOT_FLOWS = {SCHEMA_FILE, CONCEPTS_FILE}
-
-# Lowest first: a conversation ends in the highest disposition of its findings.
-DISPOSITIONS = ("self_care", "routine", "urgent", "emergency")
-RANK = {name: rank for rank, name in enumerate(DISPOSITIONS)}
-
-
-class FlowError(Exception):
-    """A flow file that cannot be used: unreadable, not JSON, or not the schema's shape."""
-
-
-def highest(dispositions) -> str | None:
-    ranked = [d for d in dispositions if d is not None]
-    return max(ranked, key=RANK.__getitem__) if ranked else None
-
-
-@dataclass(frozen=True)
-class Flow:
-    data: Mapping
-    dispositions: Mapping[str, str | None]
-    source: str = ""
-    _scanners: dict = field(default_factory=dict, compare=False, repr=False)
-
-    @property
-    def id(self) -> str:
-        return self.data["id"]
-
-    @property
-    def version(self) -> str:
-        return self.data["version"]
-
-    @property
-    def nodes(self) -> Mapping[str, Mapping]:
-        return self.data["nodes"]
-
-    @property
-    def languages(self) -> list[str]:
-        return self.data["languages"]
-
-    def text(self, key: str, lang: str) -> str:
-        return self.data["texts"][key][lang]
-
-    def words(self, section: str, name: str, lang: str) -> list[str]:
-        return list(self.data.get(section, {}).get(name, {}).get(lang, []))
-
-    @cached_property
-    def checks_by_concept(self) -> dict[str, Mapping]:
-        return {check["concept"]: check for check in self.data["emergency_checks"]}
-
-    def scanner(self, lang: str) -> EmergencyScanner:
-        if lang not in self._scanners:
-            self._scanners[lang] = EmergencyScanner(self.data, lang)
-        return self._scanners[lang]
-
-    def disposition_of(self, findings) -> str | None:
-        return highest(self.dispositions.get(code) for code in findings)
 
 
 def read_json(path: Path):

@@ -9,11 +9,11 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from handler import safety_walk
-from handler.flow import CONCEPTS_FILE, SCHEMA_FILE, Flow, FlowError, load_concepts, read_json, \
-    schema_problems, schema_validator
-from handler.sms_segments import encoding, non_gsm_characters, segments
-from handler.sms_text import MAX_SEGMENTS
+from handler.checks import safety_walk
+from handler.core.flow import Flow, FlowError
+from handler.infra.flow_files import CONCEPTS_FILE, SCHEMA_FILE, load_concepts, read_json, schema_problems, schema_validator
+from handler.channels.sms.segments import encoding, non_gsm_characters, segments
+from handler.channels.sms.rendering import MAX_SEGMENTS
 
 GSM_ONLY_LANGUAGES = {"en"}   # these must never fall back to UCS-2
 FIRST_SENTENCE = re.compile(r"^.*?[.!?](\s|$)", re.DOTALL)

@@ -8,13 +8,15 @@ import logging
 from flask import Blueprint, Response, current_app, request
 from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 
-from handler import engine, logs, voice_menu
-from handler.conversation import Decision
-from handler.engine import Message, Question
-from handler.pseudonyms import pseudonym
-from handler.safe_reply import voice_twiml
-from handler.signature import public_base
-from handler.voice_menu import ADVICE, Place
+from handler.core import engine
+from handler.infra import logs
+from handler.channels.voice import menu
+from handler.line import Decision
+from handler.core.engine import Message, Question
+from handler.infra.pseudonyms import pseudonym
+from handler.channels.safe_reply import voice_twiml
+from handler.infra.signature import public_base
+from handler.channels.voice.menu import ADVICE, Place
 
 blueprint = Blueprint("voice", __name__)
 
@@ -32,13 +34,13 @@ class Call:
         self.line = current_app.extensions["triage_call"]
         self.flow = self.line.flow
         self.lang = self.flow.languages[0]
-        self.locale = voice_menu.locale(self.flow, self.lang)
+        self.locale = menu.locale(self.flow, self.lang)
         self.base = public_base(request, self.settings.public_base_url)
         self.key = "call#" + pseudonym(self.settings.phone_hash_key, request.form.get("CallSid", ""))
         self.response = VoiceResponse()
 
     def text(self, key: str, **values) -> str:
-        return voice_menu.voice_text(self.flow, key, self.lang, **values)
+        return menu.voice_text(self.flow, key, self.lang, **values)
 
     def say(self, text: str, into=None) -> None:
         (into or self.response).say(text, language=self.locale)
@@ -48,12 +50,12 @@ class Call:
 
     def ask(self, question: Question, place: Place) -> None:
         """A question as a Gather, and what happens when it times out."""
-        if voice_menu.is_list(question) and place.item >= len(question.choices):
+        if menu.is_list(question) and place.item >= len(question.choices):
             place = Place(question.node)   # an item the list does not have (a URL not made here): from the top
         gather = Gather(input="dtmf speech", action=self.answer_url(place), method="POST",
                         timeout=GATHER_SECONDS, speech_timeout="auto", language=self.locale,
-                        hints=voice_menu.hints(self.flow, self.lang, question), num_digits=1)
-        self.say(voice_menu.prompt(self.flow, self.lang, question, place.item), into=gather)
+                        hints=menu.hints(self.flow, self.lang, question), num_digits=1)
+        self.say(menu.prompt(self.flow, self.lang, question, place.item), into=gather)
         self.response.append(gather)
         self.response.redirect(self.answer_url(place, timeout="1"), method="POST")
 
@@ -87,7 +89,7 @@ class Call:
                 return self.goodbye()
             gather = Gather(input="dtmf speech", action=self.answer_url(Place(ADVICE)), method="POST",
                             timeout=GATHER_SECONDS, speech_timeout="auto", language=self.locale,
-                            hints=", ".join(voice_menu.spoken_words(self.flow, "repeat", self.lang)[:2]), num_digits=1)
+                            hints=", ".join(menu.spoken_words(self.flow, "repeat", self.lang)[:2]), num_digits=1)
             self.say(self.text("offer_repeat"), into=gather)
             self.response.append(gather)
             return self.goodbye()
@@ -179,10 +181,10 @@ def gathered(call: Call) -> Response:
         return call.speak(call.line.current(call.key), place)
     # Emergency words win over the spoken commands ("sorry, I can't breathe", "someone passed out").
     emergency = bool(speech) and bool(call.flow.scanner(lang).scan(speech))
-    if not emergency and voice_menu.wants(call.flow, lang, "nurse", digits, speech):
+    if not emergency and menu.wants(call.flow, lang, "nurse", digits, speech):
         return call.nurse(place)
     question = _question_at(call.flow, place.question)
-    if not emergency and voice_menu.wants(call.flow, lang, "repeat", digits, speech):
+    if not emergency and menu.wants(call.flow, lang, "repeat", digits, speech):
         if question is None:
             return call.speak(call.line.current(call.key), place)
         call.ask(question, place)
@@ -196,23 +198,23 @@ def gathered(call: Call) -> Response:
         return call.speak(call.line.handle(call.key, speech, channel="voice", answering=ADVICE), place)
 
     no_input = request.args.get("timeout") == "1" or not (digits or speech)
-    if question is not None and voice_menu.is_list(question) and not no_input:
+    if question is not None and menu.is_list(question) and not no_input:
         detected = bool(speech) and (bool(call.flow.scanner(lang).scan(speech))
-                                     or voice_menu.is_command(call.flow, lang, speech))
+                                     or menu.is_command(call.flow, lang, speech))
         if not detected and place.item >= len(question.choices):
             call.ask(question, place)      # not an answer to any item of this list: read it again
             return call.twiml()
         if not detected and place.item < len(question.choices):
-            said_yes = voice_menu.item_answer(digits, speech)
+            said_yes = menu.item_answer(digits, speech)
             if said_yes is None:
                 decision = call.line.handle(call.key, "", channel="voice", answering=place.question)
                 return call.speak(decision, place)
             picked = place.picked + ((place.item,) if said_yes else ())
             last = place.item + 1 == len(question.choices)
-            if not last and not (said_yes and voice_menu.ends_at_once(call.flow, question, place.item)):
+            if not last and not (said_yes and menu.ends_at_once(call.flow, question, place.item)):
                 call.ask(question, Place(place.question, place.item + 1, picked))
                 return call.twiml()
-            answer = voice_menu.list_answer(picked)
+            answer = menu.list_answer(picked)
             return call.speak(call.line.handle(call.key, answer, channel="voice", answering=place.question))
     text = "" if no_input else (speech or digits)
     decision = call.line.handle(call.key, text, channel="voice", answering=place.question)

@@ -13,13 +13,14 @@ import secrets
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
-from handler import logs, sms_text
-from handler.engine import Question, confirm_question, question_at
-from handler.flow import RANK, Flow
-from handler.local_line import SignedClient, local_settings
-from handler.sms_segments import segments
-from handler.twiml_reading import sms_messages, twiml_verbs
-from handler.voice_menu import Place
+from handler.infra import logs
+from handler.channels.sms import rendering
+from handler.core.engine import Question, confirm_question, question_at
+from handler.core.flow import RANK, Flow
+from handler.tools.local_line import SignedClient, local_settings
+from handler.channels.sms.segments import segments
+from handler.tools.twiml_reading import sms_messages, twiml_verbs
+from handler.channels.voice.menu import Place
 
 MAX_TURNS = 40
 
@@ -36,7 +37,7 @@ def known_questions(flow: Flow, lang: str) -> list[KnownQuestion]:
     questions = [question_at(flow, node_id, lang) for node_id, node in flow.nodes.items()
                  if node["type"] == "question"]
     questions += [confirm_question(flow, concept, lang) for concept in flow.checks_by_concept]
-    known = [KnownQuestion(q, sms_text.question_text(flow, lang, q)) for q in questions]
+    known = [KnownQuestion(q, rendering.question_text(flow, lang, q)) for q in questions]
     return sorted(known, key=lambda k: -len(k.sms))
 
 

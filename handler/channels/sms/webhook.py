@@ -6,9 +6,10 @@ import logging
 from flask import Blueprint, Response, current_app, request
 from twilio.twiml.messaging_response import MessagingResponse
 
-from handler import logs, sms_text
-from handler.pseudonyms import pseudonym
-from handler.safe_reply import sms_twiml
+from handler.infra import logs
+from handler.channels.sms import rendering
+from handler.infra.pseudonyms import pseudonym
+from handler.channels.safe_reply import sms_twiml
 
 blueprint = Blueprint("sms", __name__)
 
@@ -40,7 +41,7 @@ def incoming_message() -> Response:
             channel="sms",
         )
         lang = (decision.state or {}).get("lang", line.flow.languages[0])
-        return twiml(sms_text.render(line.flow, lang, decision.replies))
+        return twiml(rendering.render(line.flow, lang, decision.replies))
     except Exception as error:  # the patient always gets an answer
         logs.event("error", level=logging.ERROR, channel="sms", error=type(error).__name__)
         return Response(sms_twiml(settings.nurse_line_number), status=200, mimetype="text/xml")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from handler.answers import normalize
+from handler.core.answers import normalize
 
 # Words Twilio itself acts on (and answers) when they are the whole message.
 TWILIO_OPT_OUT = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"})

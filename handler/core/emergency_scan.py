@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from handler.answers import normalize
+from handler.core.answers import normalize
 
 # Clause breaks: a denial in one clause says nothing of the next ("No. My chest hurts").
 CLAUSE_BREAK = re.compile(r"[.!?;,:\n]+|\bbut\b|\bthough\b|\balthough\b", re.IGNORECASE)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 import sys
 
-from handler.local_line import local_settings
+from handler.tools.local_line import local_settings
 
 SECRETS = {"TWILIO_AUTH_TOKEN", "PHONE_HASH_KEY"}
 
