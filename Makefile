@@ -11,7 +11,7 @@ DYNALITE_VERSION := 4.0.0
 DYNALITE_DIR := build/dynalite
 DYNALITE_STAMP := $(DYNALITE_DIR)/.installed-$(DYNALITE_VERSION)
 
-.PHONY: run test package loadtest clean dynalite
+.PHONY: run test check package loadtest clean dynalite
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -36,7 +36,13 @@ dynalite: $(DYNALITE_STAMP)
 run: $(STAMP)
 	$(VENV)/bin/triage-line serve
 
-test: $(STAMP) $(LAMBDA_STAMP) $(DYNALITE_STAMP)
+# The lint gate: ruff (rules in pyproject.toml) and mypy. `make test` runs it first, so a
+# change that fails it never gets as far as the slow tests.
+check: $(STAMP)
+	$(VENV)/bin/ruff check handler tests bench
+	$(VENV)/bin/mypy handler
+
+test: check $(STAMP) $(LAMBDA_STAMP) $(DYNALITE_STAMP)
 	$(VENV)/bin/triage-line validate
 	$(PY) -m pytest
 
