@@ -1,5 +1,5 @@
-"""The results as Markdown tables: what `make bench` prints and what the README's
-Performance section shows."""
+"""The results as Markdown tables: what `make bench` prints and what
+docs/performance.md shows."""
 from __future__ import annotations
 
 from bench.timing import ratio
