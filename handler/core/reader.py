@@ -1,0 +1,258 @@
+"""The reader of free text: which findings a message reports, in the patient's
+own words, and whether each is said plainly, said unsure, or denied.
+
+One mechanism for every concept, emergencies and flow findings alike: the
+flow's vocabulary lists, per concept and language, clear phrases, possible
+(unsure) phrases and denial phrases. A message is cut into clauses; a phrase
+matches when its words stand together in one clause, with `*` standing for up
+to three words of any kind. A negation cue before the phrase (fillers between
+are allowed) or inside its gap denies it; a hedge makes it unsure.
+
+Typos: a word of four letters may have two neighbouring letters swapped, and
+a longer one may be one edit away (rapidfuzz's optimal string alignment
+distance), as long as the typed word is not itself a word of the vocabulary
+and the phrase has at most one such word. Cues, hedges and denial phrases are
+matched exactly: a typo never makes a denial.
+
+Safety rule: what is uncertain only moves toward more care. A fuzzy match of a
+clear phrase counts as clear; a hedged one as possible; a denial cancels only
+what the same clause would otherwise report, and never a finding said plainly
+elsewhere in the message.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from rapidfuzz.distance import OSA
+
+from handler.core.answers import normalize
+
+GAP = "*"
+GAP_WORDS = 3             # how many words one `*` may stand for
+CUE_REACH = 4             # how far before a phrase a cue or hedge may stand (fillers between)
+CLEAR, POSSIBLE, DENIED = "clear", "possible", "denied"
+# Punctuation that ends a clause ("No. My chest hurts": the denial stays in the first).
+CLAUSE_END = re.compile(r"[.!?;:,\n\u2026\u2014\u2013\u061f\u3002\uff01\uff1f\u00bf\u00a1]+")
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What one message reports: concept codes in the order they were said."""
+    clear: tuple[str, ...] = ()
+    possible: tuple[str, ...] = ()
+    denied: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.clear or self.possible)
+
+    def reports(self, concept: str) -> bool:
+        return concept in self.clear or concept in self.possible
+
+    def only(self, concepts: Iterable[str]) -> Reading:
+        """The same reading, kept to the given concepts."""
+        keep = set(concepts)
+        return Reading(tuple(c for c in self.clear if c in keep),
+                       tuple(c for c in self.possible if c in keep),
+                       tuple(c for c in self.denied if c in keep))
+
+
+@dataclass(frozen=True)
+class Phrase:
+    concept: str
+    strength: str                 # clear | possible | denied
+    words: tuple[str, ...]        # normalised words; GAP for a gap
+
+
+@dataclass(frozen=True)
+class ConceptRules:
+    """Per-concept exceptions, from the flow's emergency checks."""
+    hedged_is_clear: bool = False       # "I might kill myself" is not a maybe
+    asks_when_denied: bool = False      # "not suicidal" still gets the question
+
+
+@dataclass(frozen=True)
+class _Match:
+    start: int
+    end: int                      # one past the last word
+    gaps: tuple[str, ...]         # the words the gaps stood for
+    fuzzy: bool
+
+
+def _phrase_words(phrase: str) -> tuple[str, ...]:
+    """A phrase as normalised words, its gaps kept."""
+    return tuple(word for part in phrase.split()
+                 for word in ((GAP,) if part == GAP else tuple(normalize(part).split())))
+
+
+def _words(phrases: Iterable[str]) -> tuple[tuple[str, ...], ...]:
+    return tuple(words for words in map(_phrase_words, phrases) if words and GAP not in (words[0], words[-1]))
+
+
+def _one_deletions(word: str) -> set[str]:
+    return {word[:i] + word[i + 1:] for i in range(len(word))}
+
+
+def _close_enough(typed: str, known: str) -> bool:
+    """One edit on words of six letters or more; on four or five, only two neighbouring
+    letters swapped ("pian", "chset"): a changed letter there too often makes another
+    real word ("chess", "pea")."""
+    if len(known) < 4:
+        return False
+    if len(known) < 6:
+        return len(typed) == len(known) and sorted(typed) == sorted(known) and OSA.distance(typed, known) == 1
+    return OSA.distance(typed, known, score_cutoff=1) <= 1
+
+
+@dataclass
+class Reader:
+    """Built once per flow and language; `read` is then a pure function of the text."""
+    phrases: Sequence[Phrase]
+    cues: tuple[tuple[str, ...], ...] = ()
+    hedges: tuple[tuple[str, ...], ...] = ()
+    fillers: frozenset[str] = frozenset()
+    clause_words: frozenset[str] = frozenset()
+    rules: Mapping[str, ConceptRules] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._by_first: dict[str, list[Phrase]] = {}
+        for phrase in self.phrases:
+            self._by_first.setdefault(phrase.words[0], []).append(phrase)
+        self._known = frozenset(w for p in self.phrases for w in p.words if w != GAP) | \
+            frozenset(w for cue in (*self.cues, *self.hedges) for w in cue) | self.fillers
+        # Every known word of four letters or more under each of its one-letter deletions:
+        # a typed word's own deletions then find the known words one edit away.
+        self._near: dict[str, set[str]] = {}
+        for word in self._known:
+            if len(word) >= 4:
+                for key in _one_deletions(word) | {word}:
+                    self._near.setdefault(key, set()).add(word)
+        self._fuzzy_cache: dict[str, tuple[str, ...]] = {}
+
+    @classmethod
+    def from_vocabulary(cls, vocabulary: Mapping, lang: str,
+                        rules: Mapping[str, ConceptRules] | None = None) -> Reader:
+        """A reader for one language of a vocabulary file's data."""
+        phrases = [Phrase(concept, strength, words)
+                   for concept, by_lang in vocabulary["concepts"].items()
+                   for strength in (CLEAR, POSSIBLE, DENIED)
+                   for words in _words(by_lang.get(lang, {}).get(strength, ()))]
+        negation = vocabulary.get("negation", {}).get(lang, {})
+        return cls(phrases, _words(negation.get("cues", ())), _words(negation.get("hedges", ())),
+                   frozenset(normalize(w) for w in negation.get("fillers", ())),
+                   frozenset(normalize(w) for w in negation.get("clause_breaks", ())), rules or {})
+
+    # -- matching ------------------------------------------------------------------------
+
+    def _spelled_like(self, typed: str) -> tuple[str, ...]:
+        """Known words the typed word may be a typo of (none if it is a known word)."""
+        if typed in self._known or len(typed) < 4 or not typed.isalpha():
+            return ()
+        if typed not in self._fuzzy_cache:
+            candidates = set(self._near.get(typed, ()))
+            for key in _one_deletions(typed):
+                candidates |= self._near.get(key, set())
+            found = tuple(sorted(w for w in candidates if _close_enough(typed, w)))
+            if len(self._fuzzy_cache) > 10_000:
+                self._fuzzy_cache.clear()
+            self._fuzzy_cache[typed] = found
+        return self._fuzzy_cache[typed]
+
+    def _word_fits(self, typed: str, wanted: str) -> int | None:
+        """0 for the same word, 1 for a typo of it, None otherwise."""
+        if typed == wanted:
+            return 0
+        return 1 if wanted in self._spelled_like(typed) else None
+
+    def _match_from(self, words: Sequence[str], start: int, phrase: Phrase, exact: bool) -> _Match | None:
+        def walk(i: int, j: int, fuzzy: int, gaps: tuple[str, ...]) -> _Match | None:
+            if j == len(phrase.words):
+                return _Match(start, i, gaps, fuzzy > 0)
+            if phrase.words[j] == GAP:
+                for skip in range(GAP_WORDS + 1):
+                    if i + skip > len(words):
+                        break
+                    found = walk(i + skip, j + 1, fuzzy, gaps + tuple(words[i:i + skip]))
+                    if found:
+                        return found
+                return None
+            if i >= len(words):
+                return None
+            fit = 0 if words[i] == phrase.words[j] else (None if exact else self._word_fits(words[i], phrase.words[j]))
+            if fit is None or fuzzy + fit > 1:
+                return None
+            return walk(i + 1, j + 1, fuzzy + fit, gaps)
+
+        found = walk(start, 0, 0, ())
+        if found and found.fuzzy and len(phrase.words) == 1 and len(phrase.words[0]) < 6:
+            return None      # a lone short word one edit away is too weak to act on
+        return found
+
+    def _led_by(self, words: Sequence[str], start: int, cues: tuple[tuple[str, ...], ...]) -> bool:
+        """True when a cue ends just before `start`, with only filler words between."""
+        end = start
+        while end > 0 and start - end < CUE_REACH:
+            for cue in cues:
+                if tuple(words[max(0, end - len(cue)):end]) == cue:
+                    return True
+            if words[end - 1] not in self.fillers:
+                return False
+            end -= 1
+        return False
+
+    def _holds(self, gaps: Sequence[str], cues: tuple[tuple[str, ...], ...]) -> bool:
+        return any(tuple(gaps[i:i + len(cue)]) == cue for cue in cues for i in range(len(gaps)))
+
+    def _clause_verdicts(self, words: Sequence[str]) -> dict[str, str]:
+        verdicts: dict[str, str] = {}
+        order = {CLEAR: 3, POSSIBLE: 2, DENIED: 1}
+        for start, typed in enumerate(words):
+            firsts = {typed, *self._spelled_like(typed)}
+            for first in firsts:
+                for phrase in self._by_first.get(first, ()):
+                    match = self._match_from(words, start, phrase, exact=phrase.strength == DENIED)
+                    if match is None:
+                        continue
+                    verdict = self._verdict(words, match, phrase)
+                    if verdict and order[verdict] > order.get(verdicts.get(phrase.concept, ""), 0):
+                        verdicts[phrase.concept] = verdict
+        return verdicts
+
+    def _verdict(self, words: Sequence[str], match: _Match, phrase: Phrase) -> str | None:
+        rules = self.rules.get(phrase.concept, ConceptRules())
+        if phrase.strength == DENIED:
+            return DENIED
+        denied = self._led_by(words, match.start, self.cues) or self._holds(match.gaps, self.cues)
+        if denied:
+            return POSSIBLE if rules.asks_when_denied else DENIED
+        hedged = self._led_by(words, match.start, self.hedges) or self._holds(match.gaps, self.hedges)
+        if phrase.strength == CLEAR and (not hedged or rules.hedged_is_clear):
+            return CLEAR
+        return POSSIBLE
+
+    def clauses(self, text: str) -> list[list[str]]:
+        """The message cut into clauses of normalised words."""
+        clauses: list[list[str]] = []
+        for part in CLAUSE_END.split(text):
+            current: list[str] = []
+            for word in normalize(part).split():
+                if word in self.clause_words:
+                    clauses.append(current)
+                    current = []
+                else:
+                    current.append(word)
+            clauses.append(current)
+        return [words for words in clauses if words]
+
+    def read(self, text: str) -> Reading:
+        """The concepts the message reports: plainly, unsure, or denied."""
+        strongest: dict[str, str] = {}
+        order = {CLEAR: 3, POSSIBLE: 2, DENIED: 1}
+        for words in self.clauses(text):
+            for concept, verdict in self._clause_verdicts(words).items():
+                if order[verdict] > order.get(strongest.get(concept, ""), 0):
+                    strongest[concept] = verdict
+        return Reading(tuple(c for c, v in strongest.items() if v == CLEAR),
+                       tuple(c for c, v in strongest.items() if v == POSSIBLE),
+                       tuple(c for c, v in strongest.items() if v == DENIED))
