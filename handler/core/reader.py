@@ -33,6 +33,7 @@ GAP = "*"
 GAP_WORDS = 3             # how many words one `*` may stand for
 CUE_REACH = 4             # how far before a phrase a cue or hedge may stand (fillers between)
 CLEAR, POSSIBLE, DENIED = "clear", "possible", "denied"
+ORDER = {CLEAR: 3, POSSIBLE: 2, DENIED: 1}    # a clear finding wins over an unsure one, and both over a denial
 # Punctuation that ends a clause ("No. My chest hurts": the denial stays in the first).
 CLAUSE_END = re.compile(r"[.!?;:,\n\u2026\u2014\u2013\u061f\u3002\uff01\uff1f\u00bf\u00a1]+")
 
@@ -113,18 +114,28 @@ class Reader:
     hedges: tuple[tuple[str, ...], ...] = ()
     fillers: frozenset[str] = frozenset()
     clause_words: frozenset[str] = frozenset()
+    joiners: frozenset[str] = frozenset()      # "or" in "no numbness or weakness": the cue goes on
+    not_typos: frozenset[str] = frozenset()    # real words that only look like a typo of a known one
     rules: Mapping[str, ConceptRules] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self._by_first: dict[str, list[Phrase]] = {}
-        for phrase in self.phrases:
-            self._by_first.setdefault(phrase.words[0], []).append(phrase)
         self._known = frozenset(w for p in self.phrases for w in p.words if w != GAP) | \
-            frozenset(w for cue in (*self.cues, *self.hedges) for w in cue) | self.fillers
-        # Every known word of four letters or more under each of its one-letter deletions:
-        # a typed word's own deletions then find the known words one edit away.
+            frozenset(w for cue in (*self.cues, *self.hedges) for w in cue) | self.fillers | self.not_typos
+        # Each phrase under its rarest word: a message reaches only the phrases whose rarest
+        # word it holds, and only those whose every word it holds are walked.
+        uses: dict[str, int] = {}
+        for phrase in self.phrases:
+            for word in set(phrase.words) - {GAP}:
+                uses[word] = uses.get(word, 0) + 1
+        self._by_rarest: dict[str, list[tuple[Phrase, frozenset[str]]]] = {}
+        for phrase in self.phrases:
+            needed = frozenset(phrase.words) - {GAP}
+            rarest = min(needed, key=lambda w: (uses[w], w))
+            self._by_rarest.setdefault(rarest, []).append((phrase, needed))
+        # Every phrase word of four letters or more under each of its one-letter deletions:
+        # a typed word's own deletions then find the words one edit away.
         self._near: dict[str, set[str]] = {}
-        for word in self._known:
+        for word in {w for p in self.phrases for w in p.words if w != GAP}:
             if len(word) >= 4:
                 for key in _one_deletions(word) | {word}:
                     self._near.setdefault(key, set()).add(word)
@@ -139,53 +150,61 @@ class Reader:
                    for strength in (CLEAR, POSSIBLE, DENIED)
                    for words in _words(by_lang.get(lang, {}).get(strength, ()))]
         negation = vocabulary.get("negation", {}).get(lang, {})
+
+        def single(name: str) -> frozenset[str]:
+            return frozenset(normalize(w) for w in negation.get(name, ()))
+
         return cls(phrases, _words(negation.get("cues", ())), _words(negation.get("hedges", ())),
-                   frozenset(normalize(w) for w in negation.get("fillers", ())),
-                   frozenset(normalize(w) for w in negation.get("clause_breaks", ())), rules or {})
+                   single("fillers"), single("clause_breaks"), single("joiners"), single("not_typos"),
+                   rules or {})
 
     # -- matching ------------------------------------------------------------------------
 
-    def _spelled_like(self, typed: str) -> tuple[str, ...]:
-        """Known words the typed word may be a typo of (none if it is a known word)."""
+    def spelled_like(self, typed: str) -> tuple[str, ...]:
+        """Phrase words the typed word may be a typo of (none if it is a known word).
+        The first letter must be right: a word that differs there is most often another
+        word ("getting" is not "wetting")."""
         if typed in self._known or len(typed) < 4 or not typed.isalpha():
             return ()
-        if typed not in self._fuzzy_cache:
-            candidates = set(self._near.get(typed, ()))
+        found = self._fuzzy_cache.get(typed)
+        if found is None:
+            candidates: set[str] = set(self._near.get(typed, ()))
             for key in _one_deletions(typed):
                 candidates |= self._near.get(key, set())
-            found = tuple(sorted(w for w in candidates if _close_enough(typed, w)))
-            if len(self._fuzzy_cache) > 10_000:
+            found = tuple(sorted(w for w in candidates if w[0] == typed[0] and _close_enough(typed, w)))
+            if len(self._fuzzy_cache) > 10_000:   # bounded: a flood of odd words cannot grow it
                 self._fuzzy_cache.clear()
             self._fuzzy_cache[typed] = found
-        return self._fuzzy_cache[typed]
+        return found
 
-    def _word_fits(self, typed: str, wanted: str) -> int | None:
-        """0 for the same word, 1 for a typo of it, None otherwise."""
-        if typed == wanted:
-            return 0
-        return 1 if wanted in self._spelled_like(typed) else None
+    def _match_at(self, words: Sequence[str], alternates: Sequence[tuple[str, ...]], start: int,
+                  phrase: Phrase) -> _Match | None:
+        exact = phrase.strength == DENIED
+        target = phrase.words
 
-    def _match_from(self, words: Sequence[str], start: int, phrase: Phrase, exact: bool) -> _Match | None:
+        def fits(i: int, wanted: str) -> int | None:
+            if words[i] == wanted:
+                return 0
+            return None if exact or wanted not in alternates[i] else 1
+
         def walk(i: int, j: int, fuzzy: int, gaps: tuple[str, ...]) -> _Match | None:
-            if j == len(phrase.words):
+            if j == len(target):
                 return _Match(start, i, gaps, fuzzy > 0)
-            if phrase.words[j] == GAP:
-                for skip in range(GAP_WORDS + 1):
-                    if i + skip > len(words):
-                        break
+            if target[j] == GAP:
+                for skip in range(min(GAP_WORDS, len(words) - i) + 1):
                     found = walk(i + skip, j + 1, fuzzy, gaps + tuple(words[i:i + skip]))
                     if found:
                         return found
                 return None
             if i >= len(words):
                 return None
-            fit = 0 if words[i] == phrase.words[j] else (None if exact else self._word_fits(words[i], phrase.words[j]))
+            fit = fits(i, target[j])
             if fit is None or fuzzy + fit > 1:
                 return None
             return walk(i + 1, j + 1, fuzzy + fit, gaps)
 
         found = walk(start, 0, 0, ())
-        if found and found.fuzzy and len(phrase.words) == 1 and len(phrase.words[0]) < 6:
+        if found and found.fuzzy and len(target) == 1 and len(target[0]) < 6:
             return None      # a lone short word one edit away is too weak to act on
         return found
 
@@ -204,26 +223,42 @@ class Reader:
     def _holds(self, gaps: Sequence[str], cues: tuple[tuple[str, ...], ...]) -> bool:
         return any(tuple(gaps[i:i + len(cue)]) == cue for cue in cues for i in range(len(gaps)))
 
-    def _clause_verdicts(self, words: Sequence[str]) -> dict[str, str]:
+    def _matches(self, words: list[str]) -> list[tuple[_Match, Phrase]]:
+        """Every phrase found in one clause, in the order they start."""
+        alternates = [self.spelled_like(word) for word in words]
+        present = set(words).union(*alternates)
+        found = []
+        for word in present:
+            for phrase, needed in self._by_rarest.get(word, ()):
+                if not needed <= present:
+                    continue
+                first = phrase.words[0]
+                for start in range(len(words)):
+                    if words[start] == first or first in alternates[start]:
+                        match = self._match_at(words, alternates, start, phrase)
+                        if match:
+                            found.append((match, phrase))
+        return sorted(found, key=lambda pair: pair[0].start)
+
+    def _clause_verdicts(self, words: list[str]) -> dict[str, str]:
         verdicts: dict[str, str] = {}
-        order = {CLEAR: 3, POSSIBLE: 2, DENIED: 1}
-        for start, typed in enumerate(words):
-            firsts = {typed, *self._spelled_like(typed)}
-            for first in firsts:
-                for phrase in self._by_first.get(first, ()):
-                    match = self._match_from(words, start, phrase, exact=phrase.strength == DENIED)
-                    if match is None:
-                        continue
-                    verdict = self._verdict(words, match, phrase)
-                    if verdict and order[verdict] > order.get(verdicts.get(phrase.concept, ""), 0):
-                        verdicts[phrase.concept] = verdict
+        denied_until = -1          # where the last denied finding ends, for "no A or B"
+        for match, phrase in self._matches(words):
+            listed = denied_until >= 0 and all(w in self.joiners or w in self.fillers
+                                               for w in words[denied_until:match.start]) \
+                and any(w in self.joiners for w in words[denied_until:match.start])
+            verdict = self._verdict(words, match, phrase, listed)
+            if verdict == DENIED:
+                denied_until = max(denied_until, match.end)
+            if verdict and ORDER[verdict] > ORDER.get(verdicts.get(phrase.concept, ""), 0):
+                verdicts[phrase.concept] = verdict
         return verdicts
 
-    def _verdict(self, words: Sequence[str], match: _Match, phrase: Phrase) -> str | None:
+    def _verdict(self, words: Sequence[str], match: _Match, phrase: Phrase, listed: bool) -> str | None:
         rules = self.rules.get(phrase.concept, ConceptRules())
         if phrase.strength == DENIED:
             return DENIED
-        denied = self._led_by(words, match.start, self.cues) or self._holds(match.gaps, self.cues)
+        denied = listed or self._led_by(words, match.start, self.cues) or self._holds(match.gaps, self.cues)
         if denied:
             return POSSIBLE if rules.asks_when_denied else DENIED
         hedged = self._led_by(words, match.start, self.hedges) or self._holds(match.gaps, self.hedges)
@@ -248,10 +283,9 @@ class Reader:
     def read(self, text: str) -> Reading:
         """The concepts the message reports: plainly, unsure, or denied."""
         strongest: dict[str, str] = {}
-        order = {CLEAR: 3, POSSIBLE: 2, DENIED: 1}
         for words in self.clauses(text):
             for concept, verdict in self._clause_verdicts(words).items():
-                if order[verdict] > order.get(strongest.get(concept, ""), 0):
+                if ORDER[verdict] > ORDER.get(strongest.get(concept, ""), 0):
                     strongest[concept] = verdict
         return Reading(tuple(c for c, v in strongest.items() if v == CLEAR),
                        tuple(c for c, v in strongest.items() if v == POSSIBLE),
