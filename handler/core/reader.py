@@ -242,14 +242,17 @@ class Reader:
 
     def _clause_verdicts(self, words: list[str]) -> dict[str, str]:
         verdicts: dict[str, str] = {}
-        denied_until = -1          # where the last denied finding ends, for "no A or B"
+        denied_span = (-1, -1)     # where the last denied finding stands, for "no A or B"
         for match, phrase in self._matches(words):
-            listed = denied_until >= 0 and all(w in self.joiners or w in self.fillers
-                                               for w in words[denied_until:match.start]) \
-                and any(w in self.joiners for w in words[denied_until:match.start])
+            between = words[denied_span[1]:match.start]
+            listed = denied_span[0] >= 0 and (
+                denied_span[0] <= match.start < denied_span[1]
+                or (any(w in self.joiners for w in between)
+                    and all(w in self.joiners or w in self.fillers for w in between)))
             verdict = self._verdict(words, match, phrase, listed)
             if verdict == DENIED:
-                denied_until = max(denied_until, match.end)
+                denied_span = (min(denied_span[0], match.start) if denied_span[0] >= 0 else match.start,
+                               max(denied_span[1], match.end))
             if verdict and ORDER[verdict] > ORDER.get(verdicts.get(phrase.concept, ""), 0):
                 verdicts[phrase.concept] = verdict
         return verdicts
