@@ -1,17 +1,17 @@
 """Reading flow files: the JSON, its check against the JSON Schema, and the
 concept codes; the core parses what is read into a Flow. Files are read once
-per process (at cold start)."""
+per process (at cold start). Which folder: Settings.flows_dir."""
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from handler.core.flow import Flow, FlowError, parse_flow
 
-FLOWS_DIR = Path(os.environ.get("TRIAGE_FLOWS_DIR") or Path(__file__).resolve().parents[2] / "flows")
+# The flows this repository ships (TRIAGE_FLOWS_DIR, read by Settings, may name another folder).
+FLOWS_DIR = Path(__file__).resolve().parents[2] / "flows"
 SCHEMA_FILE = "flow.schema.json"
 CONCEPTS_FILE = "concepts.json"
 NOT_FLOWS = {SCHEMA_FILE, CONCEPTS_FILE}
