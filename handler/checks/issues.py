@@ -26,6 +26,7 @@ class Issue:
 
 @dataclass
 class Report:
+    """Everything `triage-line validate` found in one file, and the walk's figures for it."""
     file: str
     issues: list[Issue] = field(default_factory=list)
     nodes: int = 0
@@ -41,6 +42,7 @@ class Report:
 
     @property
     def codes(self) -> set[str]:
+        """The distinct issue codes found."""
         return {issue.code for issue in self.issues}
 
     @property

@@ -96,6 +96,7 @@ def start_and_fallback_are_nodes(flow: Flow) -> Iterator[Issue]:
 
 
 def edges_lead_to_nodes(flow: Flow) -> Iterator[Issue]:
+    """Every yes, no, choice, next and route target names a node."""
     for node_id, node in flow.nodes.items():
         for label, target in node.edges():
             if target not in flow.nodes:
@@ -104,6 +105,7 @@ def edges_lead_to_nodes(flow: Flow) -> Iterator[Issue]:
 
 
 def includes_are_texts(flow: Flow) -> Iterator[Issue]:
+    """A part of advice that includes a text by name names one of the flow's texts."""
     for node_id, node in flow.nodes.items():
         if isinstance(node, OutcomeNode):
             for n, part in enumerate(node.parts, 1):
@@ -132,6 +134,7 @@ REFERENCE_RULES: tuple[Rule, ...] = (texts_in_every_language, start_and_fallback
 # --- the shape of the flow ------------------------------------------------------------------------
 
 def every_node_reachable(flow: Flow) -> Iterator[Issue]:
+    """From the start, the fallback or an emergency check, some walk reaches every node."""
     seen = _reachable(flow)
     for node_id in flow.nodes:
         if node_id not in seen:
@@ -188,6 +191,7 @@ def red_flags_go_to_emergency(flow: Flow) -> Iterator[Issue]:
 
 
 def emergency_checks_are_emergencies(flow: Flow) -> Iterator[Issue]:
+    """What an emergency check looks for is a concept whose disposition is emergency."""
     for check in flow.emergency_checks:
         if flow.dispositions.get(check.concept) != EMERGENCY:
             yield Issue("emergency-check-not-emergency-concept", f"emergency check {check.concept}",

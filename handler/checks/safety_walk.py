@@ -31,6 +31,7 @@ def answer_texts(question: engine.Question) -> list[str]:
 
 @dataclass
 class WalkResult:
+    """What walking one language of a flow found."""
     paths: int = 0                       # complete answer paths, start to outcome
     longest_turns: int = 0               # patient messages on the longest path (first one included)
     longest_messages: int = 0            # SMS messages the line sends on the longest path

@@ -16,6 +16,7 @@ from handler.core.state import State, language_of
 
 @dataclass(frozen=True)
 class Decision:
+    """What to store and what to reply for one message."""
     state: State | None                # the conversation after this message (None: none)
     opted_out: bool
     replies: tuple[Reply, ...] = ()    # empty: answer with nothing

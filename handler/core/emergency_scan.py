@@ -41,6 +41,7 @@ class EmergencyCheck:
                    bool(raw.get("hedged_is_clear", False)))
 
     def phrases(self, strength: Strength, lang: str) -> tuple[str, ...]:
+        """The clear or the possible phrases in one language."""
         return in_language(self.clear if strength == "clear" else self.possible, lang)
 
 

@@ -29,6 +29,7 @@ SAFETY_NET_DISPOSITIONS = (Disposition.URGENT, Disposition.ROUTINE, Disposition.
 
 @dataclass(frozen=True)
 class Message:
+    """Something the line says (a flow text, or a part of the advice)."""
     text: str
     disposition: Disposition | None = None   # set on the parts of an outcome's advice
     key: str | None = None           # the flow text it came from, so a channel can say it its own way
@@ -36,6 +37,7 @@ class Message:
 
 @dataclass(frozen=True)
 class Question:
+    """A question as asked: a flow question or an emergency confirmation."""
     node: str                        # str(Position) of what is asked: a node, or confirm:<concept>
     kind: QuestionKind
     prompt: str
@@ -45,11 +47,13 @@ class Question:
 
     @property
     def position(self) -> Position:
+        """Where this question stands in a conversation (the parsed `node`)."""
         return Position.parse(self.node)
 
 
 @dataclass(frozen=True)
 class Outcome:
+    """The advice reached: its node, its disposition, every concept reported."""
     node: str
     disposition: Disposition | None
     findings: tuple[str, ...]
@@ -60,6 +64,7 @@ Reply = Message | Question
 
 @dataclass(frozen=True)
 class Step:
+    """What the engine makes of one input: the new state, the replies, the outcome if reached."""
     state: State
     replies: tuple[Reply, ...]
     outcome: Outcome | None = None

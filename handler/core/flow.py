@@ -36,6 +36,7 @@ class Voice:
 
 @dataclass(frozen=True)
 class Flow:
+    """One flow, read-only. Built by parse_flow; never changed after loading."""
     id: str
     version: str
     title: Texts
@@ -55,10 +56,12 @@ class Flow:
     _scanners: dict[str, EmergencyScanner] = field(default_factory=dict, compare=False, repr=False)
 
     def text(self, key: str, lang: str) -> str:
+        """A text of the flow's `texts` (opening, help, a snippet...) in one language."""
         return self.texts[key][lang]
 
     @cached_property
     def checks_by_concept(self) -> Mapping[str, EmergencyCheck]:
+        """The emergency checks by the concept each looks for."""
         return {check.concept: check for check in self.emergency_checks}
 
     def question(self, node_id: str) -> QuestionNode | None:

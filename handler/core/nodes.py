@@ -15,6 +15,7 @@ Edge = tuple[str, str]     # (label, node id): "yes", "choice 2", "next", "urgen
 
 
 class NodeKind(StrEnum):
+    """A node's `type` in the flow file."""
     QUESTION = "question"
     MESSAGE = "message"
     ROUTE = "route"
@@ -22,6 +23,7 @@ class NodeKind(StrEnum):
 
 
 class QuestionKind(StrEnum):
+    """A question's `kind` in the flow file."""
     YES_NO = "yes_no"
     ONE_OF = "one_of"
     ALL_THAT_APPLY = "all_that_apply"
@@ -32,6 +34,7 @@ YES_NO_LABELS = ("Yes", "No")   # a yes/no question's implied choices: yes is 0,
 
 @dataclass(frozen=True)
 class Choice:
+    """One choice of a one_of or all_that_apply question."""
     text: Texts
     concept: str | None = None       # what picking it reports
     next: str | None = None          # where it leads (one_of), or leads at once (a red flag)
@@ -44,6 +47,7 @@ class Choice:
 
 @dataclass(frozen=True)
 class QuestionNode:
+    """A question: its kind says how it is answered and where each answer leads."""
     id: str
     kind: QuestionKind
     text: Texts
@@ -89,6 +93,7 @@ class QuestionNode:
         return overrides[0] if overrides else (self.next or "")
 
     def edges(self) -> Iterator[Edge]:
+        """(label, node id) for every edge out of this node."""
         if self.kind == QuestionKind.YES_NO:
             yield "yes", self.yes
             yield "no", self.no
@@ -112,6 +117,7 @@ class MessageNode:
         return cls(node_id, texts_from(raw["text"]), raw["next"])
 
     def edges(self) -> Iterator[Edge]:
+        """(label, node id) for every edge out of this node."""
         yield "next", self.next
 
 
@@ -127,9 +133,11 @@ class RouteNode:
         return cls(node_id, {Disposition(name): target for name, target in raw["by_disposition"].items()})
 
     def next_for(self, disposition: Disposition | None) -> str:
+        """Where the route goes for the highest disposition so far (None: self_care)."""
         return self.by_disposition[disposition or Disposition.SELF_CARE]
 
     def edges(self) -> Iterator[Edge]:
+        """(label, node id) for every edge out of this node."""
         yield from ((str(name), target) for name, target in self.by_disposition.items())
 
 
@@ -148,6 +156,7 @@ class Part:
                    tuple(when) if when is not None else None)
 
     def applies(self, reported: set[str]) -> bool:
+        """Given always, or when one of its `when` concepts was reported."""
         return self.when is None or any(code in reported for code in self.when)
 
 
@@ -164,6 +173,7 @@ class OutcomeNode:
         return cls(node_id, disposition_from(raw["disposition"]), tuple(Part.from_json(p) for p in raw["parts"]))
 
     def edges(self) -> Iterator[Edge]:
+        """(label, node id) for every edge out of this node."""
         return iter(())
 
 

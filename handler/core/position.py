@@ -11,12 +11,14 @@ ADVICE = "advice"
 
 @dataclass(frozen=True)
 class Position:
+    """A question node, an emergency confirmation, or (neither) the advice."""
     question: str | None = None   # a flow question node
     confirm: str | None = None    # an emergency confirmation, by its concept
     # neither: the advice has been given
 
     @classmethod
     def advice(cls) -> Position:
+        """The position once the advice has been given."""
         return cls()
 
     @classmethod
