@@ -24,7 +24,7 @@ def create_app(settings: Settings | None = None, store: SessionStore | None = No
                flows: dict | None = None) -> Flask:
     logs.configure()
     settings = settings or Settings.from_env()
-    flows = flows or load_flows()
+    flows = flows or load_flows(settings.flows_dir)
     if store is None:
         store = SessionStore(dynamodb_client(settings.aws_region, settings.dynamodb_endpoint_url),
                              settings.sessions_table, settings.session_ttl_seconds)

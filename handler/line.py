@@ -10,9 +10,13 @@ from dataclasses import replace
 
 from handler.core import engine
 from handler.core.decide import Decision, decide
+from handler.core.disposition import Disposition
 from handler.core.engine import Message
+from handler.core.events import Event
 from handler.core.flow import Flow
+from handler.core.position import Position
 from handler.core.session import Session
+from handler.core.state import language_of
 from handler.infra import logs
 from handler.infra.store import Conflict, SessionStore
 
@@ -45,14 +49,14 @@ class Line:
         """Where a conversation stands, read only (to repeat a question or the advice)."""
         session = self.store.load(key)
         if session.state is None or not engine.is_current(self.flow, session.state):
-            return Decision(None, session.opted_out, (), event="no_conversation", write=False)
+            return Decision(None, session.opted_out, (), event=Event.NO_CONVERSATION, write=False)
         return Decision(session.state, False, engine.current_replies(self.flow, session.state),
-                        event="repeated", write=False)
+                        event=Event.REPEATED, write=False)
 
     def handle(self, key: str, text: str, message_id: str | None = None,
                opt_out_type: str | None = None, channel: str = "sms", answering: str | None = None) -> Decision:
         """Apply one message. `answering` names the question the answer was given to
-        (engine.position); an answer to anything but the current question changes nothing."""
+        (str of a Position); an answer to anything but the current question changes nothing."""
         # A message without an id (a call's callback) gets one, so that a write that landed but
         # whose answer was lost (botocore's retry then fails the condition) is recognised on the
         # re-read as this message's own, not applied a second time.
@@ -63,10 +67,10 @@ class Line:
             if not decision.write:
                 return decision
             same_talk = session.state is not None and decision.state is not None and \
-                engine.is_current(self.flow, session.state) and decision.event != "restarted"
+                engine.is_current(self.flow, session.state) and decision.event != Event.RESTARTED
             turns = session.turns + 1 if same_talk else (1 if decision.state is not None else 0)
             window, count = self._window(session)
-            if decision.event == "rate_limited":   # the notice: count it, leave the talk as it is
+            if decision.event == Event.RATE_LIMITED:   # the notice: count it, leave the talk as it is
                 updated = replace(session, seen=_remember(session.seen, tag), window=window,
                                   count=count + 1)
             else:
@@ -83,11 +87,11 @@ class Line:
                 continue                        # another message got there first: re-apply on the fresh state
             self._log(decision, channel, turns)
             return decision
-        if decision.outcome is not None and decision.outcome.disposition == "emergency":
+        if decision.outcome is not None and decision.outcome.disposition == Disposition.EMERGENCY:
             return replace(decision, write=False)   # emergency advice does not wait for the store
-        lang = (session.state or {}).get("lang", self.flow.languages[0])
+        lang = language_of(session.state, self.flow.languages[0])
         return Decision(None, False, (Message(self.flow.text("resend", lang), key="resend"),),
-                        event="resend", write=False)
+                        event=Event.RESEND, write=False)
 
     def _window(self, session: Session) -> tuple[int, int]:
         """This hour's start, and how many messages the number sent in it so far."""
@@ -98,7 +102,7 @@ class Line:
     def _decide(self, session: Session, text: str, tag: str, opt_out_type: str | None,
                 channel: str, answering: str | None) -> Decision:
         flow = self.flow
-        lang = (session.state or {}).get("lang", flow.languages[0])
+        lang = language_of(session.state, flow.languages[0])
         if tag == session.last_message:
             # Twilio retried a message we already applied (or our own write landed but its answer
             # was lost): answer it the same way, change nothing. Before the stale check, which
@@ -108,27 +112,27 @@ class Line:
             # (the replayed event is kept: a call says goodbye after "finished" again, as the first time)
             return replace(decide(flow, before, text, opt_out_type, channel == "sms"), write=False)
         if answering is not None and session.state is not None and engine.is_current(flow, session.state) \
-                and engine.position(session.state) != answering \
+                and engine.position(session.state) != Position.parse(answering) \
                 and not flow.scanner(lang).scan(text).clear:   # a late answer, but an emergency still acts
             logs.event("stale_answer", channel=channel)
             return Decision(session.state, False, engine.current_replies(flow, session.state),
-                            event="stale", write=False)
+                            event=Event.STALE, write=False)
         if tag in session.seen:
             # An older message sent again (a late retry, or a replayed request): change nothing,
             # say where the conversation stands (nothing at all to an opted-out number).
             logs.event("replayed_message", channel=channel)
             replies = () if session.opted_out or session.state is None or \
                 not engine.is_current(flow, session.state) else engine.current_replies(flow, session.state)
-            return Decision(session.state, session.opted_out, replies, event="replayed", write=False)
+            return Decision(session.state, session.opted_out, replies, event=Event.REPLAYED, write=False)
         _window, count = self._window(session)
         pending_check = session.state is not None and session.state.get("check")
         if channel == "sms" and self.max_per_hour and count >= self.max_per_hour \
                 and not pending_check and not flow.scanner(lang).scan(text):  # never limit an emergency
             if count > self.max_per_hour:
-                return Decision(session.state, session.opted_out, (), event="rate_limited_quiet", write=False)
+                return Decision(session.state, session.opted_out, (), event=Event.RATE_LIMITED_QUIET, write=False)
             logs.event("rate_limited", channel=channel)
             return Decision(session.state, session.opted_out,
-                            (Message(flow.text("rate_limited", lang), key="rate_limited"),), event="rate_limited")
+                            (Message(flow.text("rate_limited", lang), key="rate_limited"),), event=Event.RATE_LIMITED)
         decision = decide(flow, session, text, opt_out_type, channel == "sms")
         if not decision.write:
             self._log(decision, channel, session.turns)

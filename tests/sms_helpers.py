@@ -171,12 +171,12 @@ def text(key: str, lang: str = "en") -> str:
 
 def advice_opening(node_id: str, lang: str = "en") -> str:
     """The first sentence block of an outcome's advice."""
-    first = the_flow().nodes[node_id]["parts"][0]
-    return first["text"][lang] if "text" in first else text(first["include"], lang)
+    first = the_flow().nodes[node_id].parts[0]
+    return first.text[lang] if first.text is not None else text(first.include, lang)
 
 
 def question_prompt(node_id: str, lang: str = "en") -> str:
-    return the_flow().nodes[node_id]["text"][lang]
+    return the_flow().nodes[node_id].text[lang]
 
 
 def first_sentence(message: str) -> str:

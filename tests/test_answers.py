@@ -12,7 +12,7 @@ NO = (1,)
 
 
 def answer(flow, node_id, text):
-    return answers.parse(flow.nodes[node_id], "en", text, flow.data.get("answer_words"))
+    return answers.parse(flow.nodes[node_id], "en", text, flow.answer_words)
 
 
 # --- yes / no (the "condition" question) ---------------------------------------------------
@@ -134,5 +134,5 @@ def test_one_of_not_understood(flow, node_id, text):
 def test_odd_input_never_raises(flow, node_id, text):
     picked = answer(flow, node_id, text)
     node = flow.nodes[node_id]
-    count = 2 if node["kind"] == "yes_no" else len(node["choices"])
+    count = 2 if node.kind == "yes_no" else len(node.choices)
     assert picked is None or all(0 <= position < count for position in picked)

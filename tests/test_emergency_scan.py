@@ -11,8 +11,8 @@ SELF_HARM = "emergency.self_harm"
 
 def scan(flow, text):
     detection = flow.scanner("en").scan(text)
-    return ([check["concept"] for check in detection.clear],
-            [check["concept"] for check in detection.possible])
+    return ([check.concept for check in detection.clear],
+            [check.concept for check in detection.possible])
 
 
 @pytest.mark.parametrize("text, concept", [
@@ -99,4 +99,4 @@ def test_denied_self_harm_still_gets_a_confirm(flow, text):
                                   "maybe I should end my life"])
 def test_hedged_self_harm_gets_988_at_once_not_a_question(flow, text):
     detection = flow.scanner("en").scan(text)
-    assert [check["concept"] for check in detection.clear] == ["emergency.self_harm"]
+    assert [check.concept for check in detection.clear] == ["emergency.self_harm"]

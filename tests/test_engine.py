@@ -56,9 +56,9 @@ def say(flow, key):
 
 def part_text(flow, node_id, when):
     """The text of an outcome's part shown when `when` was reported."""
-    for part in flow.nodes[node_id]["parts"]:
-        if part.get("when") == [when]:
-            return part["text"]["en"] if "text" in part else flow.text(part["include"], "en")
+    for part in flow.nodes[node_id].parts:
+        if part.when == (when,):
+            return part.text["en"] if part.text is not None else flow.text(part.include, "en")
     raise AssertionError(f"{node_id} has no part for {when}")
 
 
@@ -84,7 +84,7 @@ def test_opening_says_what_the_line_is_then_asks_the_topic(flow, first_message):
     for needed in ("Triage Line", "not a diagnosis", "911", "HELP", "STOP"):
         assert needed in opening.text
     assert "diagnos" not in opening.text.replace("not a diagnosis", "")
-    assert asked(step) == flow.data["start"] == "topic"
+    assert asked(step) == flow.start == "topic"
     assert step.outcome is None
 
 
@@ -110,7 +110,7 @@ def test_each_red_flag_ends_at_once_with_emergency_advice(flow, number):
     step = last(flow, *TO_RED_FLAGS, str(number))
     assert_emergency_advice(flow, step)
     assert step.outcome.node == "emergency"
-    concept = flow.nodes["red_flags"]["choices"][number - 1]["concept"]
+    concept = flow.nodes["red_flags"].choices[number - 1].concept
     assert concept in step.outcome.findings
 
 
@@ -230,11 +230,11 @@ def test_first_miss_asks_the_same_question_again_with_its_choices(flow, answers,
 @pytest.mark.parametrize("answers", [("hi",), TO_RED_FLAGS, TO_CONDITION, TO_MEDICINE_WARNING])
 def test_second_miss_gives_the_fallback_advice(flow, answers):
     step = last(flow, *answers, "maybe", "banana")
-    fallback = flow.data["fallback"]
+    fallback = flow.fallback
     assert step.event == "fallback"
     assert step.outcome.node == fallback
     assert step.outcome.disposition == "urgent"
-    assert flow.nodes[fallback]["disposition"] not in ("self_care", None)
+    assert flow.nodes[fallback].disposition not in ("self_care", None)
     assert "doctor" in texts(step)[0]
 
 
@@ -397,7 +397,7 @@ def test_a_possible_emergency_asks_once_then_no_resumes_the_same_question(flow, 
     assert len(confirming.replies) == 1
     question = confirming.replies[0]
     assert question.confirming and question.kind == "yes_no"
-    assert question.prompt == flow.checks_by_concept["emergency.chest_pain"]["confirm"]["en"]
+    assert question.prompt == flow.checks_by_concept["emergency.chest_pain"].confirm["en"]
 
     resumed = engine.step(flow, confirming.state, "no")
     assert resumed.outcome is None and asked(resumed) == node
@@ -413,7 +413,7 @@ def test_a_possible_emergency_asks_once_then_no_resumes_the_same_question(flow, 
 def test_a_possible_emergency_confirmed_gets_emergency_advice(flow, text, concept):
     step = last(flow, *TO_PATTERN, text, "yes")
     assert_emergency_advice(flow, step)
-    assert step.outcome.node == flow.checks_by_concept[concept]["outcome"]
+    assert step.outcome.node == flow.checks_by_concept[concept].outcome
     assert concept in step.outcome.findings
 
 

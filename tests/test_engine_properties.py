@@ -61,7 +61,7 @@ def reachable_states(draw, flow):
 
 
 def question_nodes(flow):
-    return {node_id for node_id, node in flow.nodes.items() if node["type"] == "question"}
+    return {node_id for node_id, node in flow.nodes.items() if node.type == "question"}
 
 
 def test_reachable_states_reach_deep_into_the_flow(flow):

@@ -21,8 +21,8 @@ FLOW = load_flows()["muscle-spasms"]
 RESEND = FLOW.text("resend", "en")
 SAFE = safe_text()
 # Emergency advice is given even when the write keeps losing the race, so it may not be stored.
-EMERGENCY = {node["parts"][0]["text"]["en"] for node in FLOW.nodes.values()
-             if node["type"] == "outcome" and node["disposition"] == "emergency"}
+EMERGENCY = {node.parts[0].text["en"] for node in FLOW.nodes.values()
+             if node.type == "outcome" and node.disposition == "emergency"}
 _ids = count(1)
 
 

@@ -14,11 +14,9 @@ def walked(flow):
 
 def referenced_by_the_flow(flow):
     """Every node some question, route or message can lead to, and the fallback."""
-    targets = {flow.data["start"], flow.data["fallback"]}
+    targets = {flow.start, flow.fallback}
     for node in flow.nodes.values():
-        targets.update(node[key] for key in ("next", "yes", "no") if key in node)
-        targets.update(choice["next"] for choice in node.get("choices", ()) if "next" in choice)
-        targets.update(node.get("by_disposition", {}).values())
+        targets.update(target for _label, target in node.edges())
     return targets
 
 
@@ -32,8 +30,8 @@ def test_the_walk_covers_many_paths(walked):
 
 
 def test_every_outcome_of_the_flow_is_reached(flow, walked):
-    outcomes = {node_id for node_id, node in flow.nodes.items() if node["type"] == "outcome"}
-    emergency_check_only = ({check["outcome"] for check in flow.data["emergency_checks"]}
+    outcomes = {node_id for node_id, node in flow.nodes.items() if node.type == "outcome"}
+    emergency_check_only = ({check.outcome for check in flow.emergency_checks}
                             - referenced_by_the_flow(flow))
     expected = outcomes - emergency_check_only
     assert {"self_care_advice", "routine_advice", "urgent_advice", "emergency", "safe_advice",

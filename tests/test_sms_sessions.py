@@ -85,7 +85,7 @@ def test_item_stays_under_1kb_on_the_longest_path(sms_sender, sms_dynamodb):
         sizes.append(item_size(get_item(sms_dynamodb)))
     assert item_state(get_item(sms_dynamodb))["done"] == "routine_advice"   # every question was asked
     asked = {entry[0] for entry in item_state(get_item(sms_dynamodb))["answers"]}
-    assert asked == {n for n, node in the_flow().nodes.items() if node["type"] == "question"}
+    assert asked == {n for n, node in the_flow().nodes.items() if node.type == "question"}
     assert max(sizes) < 1024, sizes
 
 
@@ -277,15 +277,15 @@ def assert_valid_state(state: dict) -> None:
     assert state["flow"] == flow.id and state["version"] == flow.version
     assert state["misses"] < MAX_MISSES or state["done"]
     if state["done"]:
-        assert flow.nodes[state["done"]]["type"] == "outcome"
+        assert flow.nodes[state["done"]].type == "outcome"
     else:
-        assert flow.nodes[state["node"]]["type"] == "question"
+        assert flow.nodes[state["node"]].type == "question"
     for entry in state["answers"]:
         if len(entry) == 2:
             node = flow.nodes[entry[0]]
-            assert node["type"] == "question"
-            size = 2 if node["kind"] == "yes_no" else len(node["choices"])
-            assert entry[1] or node["kind"] == "all_that_apply"
+            assert node.type == "question"
+            size = 2 if node.kind == "yes_no" else len(node.choices)
+            assert entry[1] or node.kind == "all_that_apply"
             assert all(0 <= i < size for i in entry[1])
             assert len(set(entry[1])) == len(entry[1])
         else:

@@ -393,7 +393,7 @@ def test_a_whole_conversation_reaches_its_disposition(backend, line, store, even
         assert response.status_code == 200
         replies.append(sms_messages(response.data))
     assert outcome_node(store, number) == node
-    assert FLOW.nodes[node].get("disposition") == disposition
+    assert FLOW.nodes[node].disposition == disposition
     outcomes = [e for e in events() if e["event"] == "outcome"]
     assert [(e["outcome"], e["disposition"]) for e in outcomes] == [(node, disposition or "none")]
     assert all(replies), "every message got an answer"
@@ -496,8 +496,8 @@ def test_threads_posting_from_one_number_lose_and_double_nothing(dynalite, clock
     resend = FLOW.text("resend", "en")
     applied_sids = {sid for sid, _body in applied}
     # Emergency advice is sent even when the write keeps losing the race (it may not be stored).
-    emergency = {node["parts"][0]["text"]["en"] for node in FLOW.nodes.values()
-                 if node["type"] == "outcome" and node["disposition"] == "emergency"}
+    emergency = {node.parts[0].text["en"] for node in FLOW.nodes.values()
+                 if node.type == "outcome" and node.disposition == "emergency"}
     for sid in bodies:      # every message was applied, or its sender was told (resend or emergency advice)
         told = [r for (s, _b), r in zip(sends, results) if s == sid
                 and (any(resend in m for m in r[1]) or (r[1] and r[1][0] in emergency))]

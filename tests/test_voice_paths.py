@@ -72,8 +72,8 @@ def test_a_yes_to_a_tizanidine_warning_ends_at_once_with_urgent_advice(caller, v
     turn = caller.say("yes")
     assert outcomes_heard(vflow, turn) == ["urgent_advice"]
     advice = assert_advice_end(vflow, turn.last)
-    tizanidine_part = vflow.nodes["urgent_advice"]["parts"]
-    assert any(p.get("when") == ["tizanidine.low_blood_pressure"] and p["text"]["en"] in advice
+    tizanidine_part = vflow.nodes["urgent_advice"].parts
+    assert any(p.when == ("tizanidine.low_blood_pressure",) and p.text["en"] in advice
                for p in tizanidine_part)
 
 

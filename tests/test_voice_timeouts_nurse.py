@@ -30,7 +30,7 @@ def assert_asked_again(vflow, turn, place, lead_key):
 
 
 def assert_safe_advice(vflow, turn):
-    assert outcomes_heard(vflow, turn) == [vflow.data["fallback"]]
+    assert outcomes_heard(vflow, turn) == [vflow.fallback]
     assert disposition_heard(vflow, turn) == "urgent"
     assert "self_care_advice" not in outcomes_heard(vflow, turn)
     assert_advice_end(vflow, turn.last)
@@ -48,7 +48,7 @@ def test_no_input_asks_once_more_then_gives_the_safe_advice(caller, vflow, voice
     turn = caller.no_input()
     assert_safe_advice(vflow, turn)
     _version, state = stored_state(voice_dynamodb, caller.key)
-    assert state["done"] == vflow.data["fallback"]
+    assert state["done"] == vflow.fallback
 
 
 @pytest.mark.parametrize("bad", [("press", "7"), ("say", "banana bread"), ("say", "I don't know")],

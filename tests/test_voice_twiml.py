@@ -35,7 +35,7 @@ def test_incoming_call_says_the_opening_then_asks_the_first_question(caller, vfl
     assert gather.get("numDigits") == "1"
     assert gather.get("language") == LOCALE
     assert 5 <= int(gather.get("timeout")) <= 15
-    first = vflow.data["start"]
+    first = vflow.start
     assert query_of(action) == {"q": first}
 
     prompt = [child for child in gather]

@@ -327,26 +327,26 @@ def stored_state(client, key: str) -> tuple[int, dict | None]:
 # --- what the flow says, and a scripted caller ----------------------------------------------
 
 def vtext(flow, key: str) -> str:
-    return flow.data["voice"]["texts"][key][flow.languages[0]]
+    return flow.voice.texts[key][flow.languages[0]]
 
 
 def first_part(flow, outcome: str) -> str:
-    part = flow.nodes[outcome]["parts"][0]
+    part = flow.nodes[outcome].parts[0]
     lang = flow.languages[0]
-    return part["text"][lang] if "text" in part else flow.text(part["include"], lang)
+    return part.text[lang] if part.text is not None else flow.text(part.include, lang)
 
 
 def outcomes_heard(flow, turn) -> list[str]:
     """The outcomes whose advice opens one of the Says heard (in flow order)."""
     heard = turn.says() if isinstance(turn, Turn) else turn.says()
     return [node_id for node_id, node in flow.nodes.items()
-            if node["type"] == "outcome" and any(first_part(flow, node_id) in said for said in heard)]
+            if node.type == "outcome" and any(first_part(flow, node_id) in said for said in heard)]
 
 
 def disposition_heard(flow, turn) -> str | None:
     found = outcomes_heard(flow, turn)
     assert len(found) == 1, f"expected one outcome's advice, heard {found}: {turn.says()}"
-    return flow.nodes[found[0]]["disposition"]
+    return flow.nodes[found[0]].disposition
 
 
 def question_of(flow, q: str):
@@ -439,21 +439,21 @@ def longest_prompts(flow) -> tuple[int, list[str]]:
         assert node_id not in seen, f"loop at {node_id}"
         seen = seen | {node_id}
         node = flow.nodes[node_id]
-        if node["type"] == "outcome":
+        if node.type == "outcome":
             return 0, [node_id]
-        if node["type"] == "message":
-            return best(node["next"], seen)
-        if node["type"] == "route":
-            options = [best(n, seen) for n in node["by_disposition"].values()]
-        elif node["kind"] == "yes_no":
-            options = [(1 + c, [node_id, *p]) for c, p in (best(node["yes"], seen), best(node["no"], seen))]
-        elif node["kind"] == "one_of":
-            options = [(1 + c, [node_id, *p]) for c, p in (best(ch["next"], seen) for ch in node["choices"])]
+        if node.type == "message":
+            return best(node.next, seen)
+        if node.type == "route":
+            options = [best(n, seen) for n in node.by_disposition.values()]
+        elif node.kind == "yes_no":
+            options = [(1 + c, [node_id, *p]) for c, p in (best(node.yes, seen), best(node.no, seen))]
+        elif node.kind == "one_of":
+            options = [(1 + c, [node_id, *p]) for c, p in (best(ch.next, seen) for ch in node.choices)]
         else:
-            options = [(len(node["choices"]) + c, [node_id, *p]) for c, p in [best(node["next"], seen)]]
-            options += [(i + 1 + c, [node_id, *p]) for i, ch in enumerate(node["choices"]) if "next" in ch
-                        for c, p in [best(ch["next"], seen)]]
+            options = [(len(node.choices) + c, [node_id, *p]) for c, p in [best(node.next, seen)]]
+            options += [(i + 1 + c, [node_id, *p]) for i, ch in enumerate(node.choices) if ch.next is not None
+                        for c, p in [best(ch.next, seen)]]
         memo[node_id] = max(options, key=lambda o: o[0])
         return memo[node_id]
 
-    return best(flow.data["start"], frozenset())
+    return best(flow.start, frozenset())

@@ -7,19 +7,23 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from itertools import combinations
 
+from handler.checks.issues import Issue
 from handler.core import engine
 from handler.channels.sms import rendering
-from handler.core.flow import RANK, Flow
+from handler.core.disposition import RANK, Disposition
+from handler.core.flow import Flow
+from handler.core.nodes import QuestionKind
+from handler.core.state import State
 
 GIBBERISH = "~?~"  # an answer no question understands
 
 
 def answer_texts(question: engine.Question) -> list[str]:
     """Every distinct answer a patient can give, as they would type it."""
-    if question.kind == "yes_no":
+    if question.kind == QuestionKind.YES_NO:
         return ["yes", "no"]
     count = len(question.choices)
-    if question.kind == "one_of":
+    if question.kind == QuestionKind.ONE_OF:
         return [str(n) for n in range(1, count + 1)]
     subsets = [c for size in range(1, count + 1) for c in combinations(range(1, count + 1), size)]
     return ["0", *(" ".join(map(str, subset)) for subset in subsets)]
@@ -27,22 +31,32 @@ def answer_texts(question: engine.Question) -> list[str]:
 
 @dataclass
 class WalkResult:
+    """What walking one language of a flow found."""
     paths: int = 0                       # complete answer paths, start to outcome
     longest_turns: int = 0               # patient messages on the longest path (first one included)
     longest_messages: int = 0            # SMS messages the line sends on the longest path
-    outcomes: set = field(default_factory=set)       # outcome nodes some answers reach
-    messages: dict = field(default_factory=dict)     # every SMS text sent -> where first seen
-    problems: list[str] = field(default_factory=list)
+    outcomes: set[str] = field(default_factory=set)            # outcome nodes some answers reach
+    messages: dict[str, str] = field(default_factory=dict)     # every SMS text sent -> where first seen
+    issues: list[Issue] = field(default_factory=list)          # where: the answers that lead there
+
+    @property
+    def problems(self) -> list[str]:
+        """The issues as lines: 'answers so far: what is wrong'."""
+        return [issue.text for issue in self.issues]
 
 
-def _state_key(flow: Flow, state: dict) -> tuple:
+StateKey = tuple[str, str | None, int, frozenset[str]]
+
+
+def _state_key(flow: Flow, state: State) -> StateKey:
     return (state["node"], state["check"], state["misses"], frozenset(engine.findings(flow, state)))
 
 
 def walk(flow: Flow, lang: str) -> WalkResult:
+    """Every answer path of the flow in one language, with what is wrong on any of them."""
     result = WalkResult()
-    memo: dict[tuple, tuple[int, int, int]] = {}
-    on_path: set[tuple] = set()
+    memo: dict[StateKey, tuple[int, int, int]] = {}
+    on_path: set[StateKey] = set()
 
     def record(step: engine.Step, where: str) -> int:
         sent = rendering.render(flow, lang, step.replies)
@@ -55,24 +69,27 @@ def walk(flow: Flow, lang: str) -> WalkResult:
         needed = flow.disposition_of(reported)
         new = [code for code in reported if code not in before]
         got = step.outcome.disposition if step.outcome else None
-        if any(flow.dispositions.get(code) == "emergency" for code in new) and got != "emergency":
-            result.problems.append(f"{trail}: a red flag was reported but the reply is not emergency advice")
+        if any(flow.dispositions.get(code) == Disposition.EMERGENCY for code in new) and got != Disposition.EMERGENCY:
+            result.issues.append(Issue("walk-red-flag-not-emergency", trail,
+                                       "a red flag was reported but the reply is not emergency advice"))
         if step.outcome is None:
             return
         if needed is not None and (got is None or RANK[got] < RANK[needed]):
-            result.problems.append(
-                f"{trail}: ends in '{step.outcome.node}' ({got}) below {needed} for {', '.join(reported)}")
+            result.issues.append(Issue("walk-undertriage", trail,
+                                       f"ends in '{step.outcome.node}' ({got}) below {needed} for {', '.join(reported)}"))
 
-    def explore(state: dict, trail: str) -> tuple[int, int, int]:
+    def explore(state: State, trail: str) -> tuple[int, int, int]:
         """Returns (paths, longest turns, longest line messages) from this state on."""
         key = _state_key(flow, state)
         if key in on_path:
-            result.problems.append(f"{trail}: comes back to '{state['node']}' with the same answers (a loop)")
+            result.issues.append(Issue("walk-loop", trail,
+                                       f"comes back to '{state['node']}' with the same answers (a loop)"))
             return (0, 0, 0)
         if key in memo:
             return memo[key]
         on_path.add(key)
         question = engine.current_question(flow, state)
+        assert question is not None   # only states that still ask are explored
         paths, turns, messages = 0, 0, 0
         for text in [*answer_texts(question), GIBBERISH]:
             step = engine.step(flow, state, text)

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Sequence
+
+from handler.core.nodes import QuestionKind, QuestionNode
+from handler.core.texts import AnswerWords, in_language
 
 YES_WORDS = frozenset({"y", "yes", "yeah", "yep", "yup", "ya", "yea", "yah", "yes please",
                        "sure", "correct", "true", "definitely", "absolutely", "i do", "i am",
@@ -69,6 +72,7 @@ def _is_choice_number(token: str, count: int) -> bool:
 
 
 def parse_yes_no(text: str, extra_yes: Iterable[str] = (), extra_no: Iterable[str] = ()) -> tuple[int, ...] | None:
+    """(0,) for yes, (1,) for no, None when unsure or unclear."""
     said = normalize(text)
     yes_words = YES_WORDS | {normalize(w) for w in extra_yes}
     no_words = NO_WORDS | {normalize(w) for w in extra_no}
@@ -86,7 +90,7 @@ def parse_yes_no(text: str, extra_yes: Iterable[str] = (), extra_no: Iterable[st
     return None
 
 
-def parse_one_of(text: str, labels: list[str], words: list[Iterable[str]]) -> tuple[int, ...] | None:
+def parse_one_of(text: str, labels: Sequence[str], words: Sequence[Iterable[str]]) -> tuple[int, ...] | None:
     """One choice, by its number, its label or one of its words."""
     said = normalize(text)
     tokens = _spelled_numbers(said.split())
@@ -98,8 +102,8 @@ def parse_one_of(text: str, labels: list[str], words: list[Iterable[str]]) -> tu
     for position, label in enumerate(labels):
         if said == normalize(label):
             return (position,)
-    tokens = set(said.split())
-    if any(contains_phrase(said, phrase) for phrase in UNSURE) or (tokens & YES_TOKENS and tokens & NO_TOKENS):
+    said_words = set(said.split())
+    if any(contains_phrase(said, phrase) for phrase in UNSURE) or (said_words & YES_TOKENS and said_words & NO_TOKENS):
         return None  # "I don't know", "yes no": ask again rather than guess
     matched = {position for position, choice_words in enumerate(words)
                for word in choice_words if contains_phrase(said, word)}
@@ -134,19 +138,15 @@ def parse_all_that_apply(text: str, count: int, extra_none: Iterable[str] = ()) 
     return tuple(sorted(number - 1 for number in chosen))
 
 
-def parse(question: Mapping, lang: str, text: str, answer_words: Mapping | None = None) -> tuple[int, ...] | None:
+def parse(question: QuestionNode, lang: str, text: str,
+          answer_words: AnswerWords | None = None) -> tuple[int, ...] | None:
     """Read an answer to a question node of a flow."""
-    answer_words = answer_words or {}
-
-    def extra(name: str) -> list[str]:
-        return list(answer_words.get(name, {}).get(lang, []))
-
-    kind = question["kind"]
-    if kind == "yes_no":
-        return parse_yes_no(text, extra("yes"), extra("no"))
-    choices = question["choices"]
-    if kind == "one_of":
-        labels = [choice["text"][lang] for choice in choices]
-        words = [choice.get("words", {}).get(lang, []) for choice in choices]
+    extra = answer_words or AnswerWords()
+    if question.kind == QuestionKind.YES_NO:
+        return parse_yes_no(text, in_language(extra.yes, lang), in_language(extra.no, lang))
+    choices = question.choices
+    if question.kind == QuestionKind.ONE_OF:
+        labels = [choice.text[lang] for choice in choices]
+        words = [in_language(choice.words, lang) for choice in choices]
         return parse_one_of(text, labels, words)
-    return parse_all_that_apply(text, len(choices), extra("none"))
+    return parse_all_that_apply(text, len(choices), in_language(extra.none, lang))

@@ -7,25 +7,29 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from handler.core import engine, keywords
-from handler.core.engine import Message, Outcome
+from handler.core.engine import Message, Outcome, Reply
+from handler.core.events import Event
 from handler.core.flow import Flow
 from handler.core.session import Session
+from handler.core.state import State, language_of
 
 
 @dataclass(frozen=True)
 class Decision:
-    state: dict | None                 # the conversation after this message (None: none)
+    """What to store and what to reply for one message."""
+    state: State | None                # the conversation after this message (None: none)
     opted_out: bool
-    replies: tuple = ()                # empty: answer with nothing
+    replies: tuple[Reply, ...] = ()    # empty: answer with nothing
     outcome: Outcome | None = None
-    event: str = "answered"
+    event: Event = Event.ANSWERED
     write: bool = True                 # False: nothing changes in the store
 
 
 def decide(flow: Flow, session: Session, text: str, opt_out_type: str | None = None,
            sms_keywords: bool = True) -> Decision:
-    """sms_keywords: opting out and back in by text (not on a phone call)."""
-    lang = (session.state or {}).get("lang", flow.languages[0])
+    """What one message does to a conversation. sms_keywords: opting out and back in
+    by text (not on a phone call)."""
+    lang = language_of(session.state, flow.languages[0])
     clear_emergency = bool(flow.scanner(lang).scan(text).clear)   # it wins over every keyword
     keyword = keywords.classify(text, session.opted_out) if sms_keywords and not clear_emergency else None
     if (opt_out_type or "").upper() == "STOP":
@@ -33,24 +37,25 @@ def decide(flow: Flow, session: Session, text: str, opt_out_type: str | None = N
 
     if keyword in (keywords.OPT_OUT_TWILIO, keywords.OPT_OUT_PLAIN):
         replies = () if keyword == keywords.OPT_OUT_TWILIO else (Message(flow.text("opted_out", lang), key="opted_out"),)
-        return Decision(None, True, replies, event="opted_out")
+        return Decision(None, True, replies, event=Event.OPTED_OUT)
     if session.opted_out:
         if keyword == keywords.OPT_IN or (opt_out_type or "").upper() == "START":
-            return Decision(None, False, (), event="opted_in")   # Twilio sends the confirmation
+            return Decision(None, False, (), event=Event.OPTED_IN)   # Twilio sends the confirmation
         emergency = engine.start(flow, lang, text)
-        if emergency.event == "emergency":      # never silent in an emergency, opted out or not
-            return Decision(None, True, emergency.replies, emergency.outcome, "emergency", write=False)
-        return Decision(None, True, (), event="ignored_opted_out", write=False)
+        if emergency.event == Event.EMERGENCY:      # never silent in an emergency, opted out or not
+            return Decision(None, True, emergency.replies, emergency.outcome, Event.EMERGENCY, write=False)
+        return Decision(None, True, (), event=Event.IGNORED_OPTED_OUT, write=False)
 
-    state, notes = session.state, []
+    state = session.state
+    notes: list[Reply] = []
     if state is not None and not engine.is_current(flow, state):
         state, notes = None, [Message(flow.text("flow_updated", lang), key="flow_updated")]
     elif state is None and session.expired:
         notes = [Message(flow.text("expired", lang), key="expired")]
     if state is None and keyword == keywords.HELP:
-        return Decision(None, False, (Message(flow.text("help", lang), key="help"),), event="help", write=False)
+        return Decision(None, False, (Message(flow.text("help", lang), key="help"),), event=Event.HELP, write=False)
 
     step = engine.start(flow, lang, text) if state is None else engine.step(flow, state, text)
-    if step.event == "emergency":
+    if step.event == Event.EMERGENCY:
         notes = []                              # emergency advice first, nothing before it
     return Decision(step.state, False, (*notes, *step.replies), step.outcome, step.event)

@@ -11,18 +11,45 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any, Literal
 
 from handler.core.answers import normalize
+from handler.core.texts import Negation, Texts, Words, in_language, texts_from, words_from
 
 # Clause breaks: a denial in one clause says nothing of the next ("No. My chest hurts").
 CLAUSE_BREAK = re.compile(r"[.!?;,:\n]+|\bbut\b|\bthough\b|\balthough\b", re.IGNORECASE)
 
 
+Strength = Literal["clear", "possible"]
+
+
+@dataclass(frozen=True)
+class EmergencyCheck:
+    """One emergency looked for in every message, and the advice it leads to."""
+    concept: str
+    outcome: str                     # the emergency outcome node
+    clear: Words                     # phrases that mean it is happening
+    possible: Words                  # phrases that might mean it: ask `confirm` first
+    confirm: Texts
+    confirm_when_negated: bool = False   # ask even when denied ("I'm not suicidal")
+    hedged_is_clear: bool = False        # "I might kill myself" is not a maybe
+
+    @classmethod
+    def from_json(cls, raw: Mapping[str, Any]) -> EmergencyCheck:
+        return cls(raw["concept"], raw["outcome"], words_from(raw.get("clear")), words_from(raw.get("possible")),
+                   texts_from(raw["confirm"]), bool(raw.get("confirm_when_negated", False)),
+                   bool(raw.get("hedged_is_clear", False)))
+
+    def phrases(self, strength: Strength, lang: str) -> tuple[str, ...]:
+        """The clear or the possible phrases in one language."""
+        return in_language(self.clear if strength == "clear" else self.possible, lang)
+
+
 @dataclass(frozen=True)
 class Detection:
     """The checks a message sets off: clear ones act at once, possible ones ask first."""
-    clear: tuple[Mapping, ...] = ()
-    possible: tuple[Mapping, ...] = ()
+    clear: tuple[EmergencyCheck, ...] = ()
+    possible: tuple[EmergencyCheck, ...] = ()
 
     def __bool__(self) -> bool:
         return bool(self.clear or self.possible)
@@ -48,27 +75,27 @@ def _led_by(words: list[str], start: int, cues: frozenset[str], fillers: frozens
 class EmergencyScanner:
     """Built once per flow and language; `scan` is then a pure function of the text."""
 
-    def __init__(self, flow_data: Mapping, lang: str):
-        negation = flow_data.get("negation", {})
+    def __init__(self, checks: tuple[EmergencyCheck, ...], negation: Negation, lang: str) -> None:
+        def words(listed: Words) -> frozenset[str]:
+            return frozenset(normalize(w) for w in in_language(listed, lang))
 
-        def words(name: str) -> frozenset[str]:
-            return frozenset(normalize(w) for w in negation.get(name, {}).get(lang, []))
-
-        self.cues = words("cues")
-        self.hedges = words("hedges")
-        self.fillers = words("fillers")
-        self.checks = tuple(flow_data.get("emergency_checks", ()))
+        self.cues = words(negation.cues)
+        self.hedges = words(negation.hedges)
+        self.fillers = words(negation.fillers)
+        self.checks = checks
         self.lang = lang
+        strengths: tuple[Strength, ...] = ("clear", "possible")
         # Each check's phrases as word lists, made once: (check, [(strength, words), ...]).
         self.phrases = [(check, [(strength, normalize(phrase).split())
-                                 for strength in ("clear", "possible")
-                                 for phrase in check.get(strength, {}).get(lang, [])])
+                                 for strength in strengths
+                                 for phrase in check.phrases(strength, lang)])
                         for check in self.checks]
 
-    def _verdict(self, clauses: list[list[str]], check: Mapping, phrases) -> str | None:
-        verdict = None
-        asks_when_denied = check.get("confirm_when_negated", False)
-        hedges_count = check.get("hedged_is_clear", False)   # "I might kill myself" is not a maybe
+    def _verdict(self, clauses: list[list[str]], check: EmergencyCheck,
+                 phrases: list[tuple[Strength, list[str]]]) -> Strength | None:
+        verdict: Strength | None = None
+        asks_when_denied = check.confirm_when_negated
+        hedges_count = check.hedged_is_clear
         for strength, target in phrases:
             for words in clauses:
                 for start in _occurrences(words, target):
@@ -81,9 +108,11 @@ class EmergencyScanner:
         return verdict
 
     def scan(self, text: str) -> Detection:
+        """The checks this text sets off."""
         clauses = [normalize(part).split() for part in CLAUSE_BREAK.split(text)]
         clauses = [words for words in clauses if words]
-        clear, possible = [], []
+        clear: list[EmergencyCheck] = []
+        possible: list[EmergencyCheck] = []
         for check, phrases in self.phrases:
             verdict = self._verdict(clauses, check, phrases)
             if verdict == "clear":

@@ -10,51 +10,68 @@ the answer to the current question.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from handler.core import answers
+from handler.core.disposition import Disposition
+from handler.core.emergency_scan import EmergencyCheck
+from handler.core.events import Event
 from handler.core.flow import Flow
+from handler.core.nodes import MessageNode, OutcomeNode, QuestionKind, QuestionNode, RouteNode
+from handler.core.position import Position
+from handler.core.state import State
 
 MAX_MISSES = 2          # answers not understood in a row before the safe advice
 MAX_HOPS = 100          # guard against a loop the validator should have caught
-SAFETY_NET_DISPOSITIONS = ("urgent", "routine", "self_care")
+SAFETY_NET_DISPOSITIONS = (Disposition.URGENT, Disposition.ROUTINE, Disposition.SELF_CARE)
 
 
 @dataclass(frozen=True)
 class Message:
+    """Something the line says (a flow text, or a part of the advice)."""
     text: str
-    disposition: str | None = None   # set on the parts of an outcome's advice
+    disposition: Disposition | None = None   # set on the parts of an outcome's advice
     key: str | None = None           # the flow text it came from, so a channel can say it its own way
 
 
 @dataclass(frozen=True)
 class Question:
-    node: str
-    kind: str                        # yes_no | one_of | all_that_apply
+    """A question as asked: a flow question or an emergency confirmation."""
+    node: str                        # str(Position) of what is asked: a node, or confirm:<concept>
+    kind: QuestionKind
     prompt: str
     choices: tuple[str, ...]         # labels; ("Yes", "No") are implied for yes_no
     concepts: tuple[str | None, ...]  # what each choice reveals, for scripted patients
     confirming: bool = False         # an emergency confirmation, not a flow question
 
+    @property
+    def position(self) -> Position:
+        """Where this question stands in a conversation (the parsed `node`)."""
+        return Position.parse(self.node)
+
 
 @dataclass(frozen=True)
 class Outcome:
+    """The advice reached: its node, its disposition, every concept reported."""
     node: str
-    disposition: str | None
+    disposition: Disposition | None
     findings: tuple[str, ...]
+
+
+Reply = Message | Question
 
 
 @dataclass(frozen=True)
 class Step:
-    state: dict
-    replies: tuple[Message | Question, ...]
+    """What the engine makes of one input: the new state, the replies, the outcome if reached."""
+    state: State
+    replies: tuple[Reply, ...]
     outcome: Outcome | None = None
-    event: str = "answered"          # answered | started | not_understood | fallback | restarted |
-                                     # back | help | emergency | confirm_emergency | finished
+    event: Event = Event.ANSWERED
 
 
-def findings(flow: Flow, state: dict) -> list[str]:
+def findings(flow: Flow, state: State) -> list[str]:
     """Every concept reported so far, in the order reported. The state keeps only
     which choices were picked ([node, [positions]]) or, for an emergency found in
     free text, [concept]; the concepts themselves come from the flow."""
@@ -63,48 +80,65 @@ def findings(flow: Flow, state: dict) -> list[str]:
         if len(entry) == 1:
             reported = [entry[0]]
         else:
-            node = flow.nodes[entry[0]]
-            if node["kind"] == "yes_no":
-                reported = [node["concept"]] if entry[1] == [0] and "concept" in node else []
-            else:
-                reported = [node["choices"][i]["concept"] for i in entry[1] if "concept" in node["choices"][i]]
+            reported = _question(flow, entry[0]).reported(entry[1])
         seen.extend(code for code in reported if code not in seen)
     return seen
+
+
+def _question(flow: Flow, node_id: str) -> QuestionNode:
+    node = flow.nodes[node_id]
+    if not isinstance(node, QuestionNode):
+        raise TypeError(f"node {node_id} of flow {flow.id} is not a question")
+    return node
+
+
+def _outcome(flow: Flow, node_id: str) -> OutcomeNode:
+    node = flow.nodes[node_id]
+    if not isinstance(node, OutcomeNode):
+        raise TypeError(f"node {node_id} of flow {flow.id} is not an outcome")
+    return node
 
 
 def _said(flow: Flow, key: str, lang: str) -> Message:
     return Message(flow.text(key, lang), key=key)
 
 
-def _new_state(flow: Flow, lang: str) -> dict:
+def _new_state(flow: Flow, lang: str) -> State:
     if lang not in flow.languages:
         lang = flow.languages[0]
-    return {"flow": flow.id, "version": flow.version, "lang": lang, "node": flow.data["start"],
+    return {"flow": flow.id, "version": flow.version, "lang": lang, "node": flow.start,
             "answers": [], "misses": 0, "check": None, "done": None}
 
 
-def is_current(flow: Flow, state: dict) -> bool:
+def is_current(flow: Flow, state: State) -> bool:
     """A state can only be read with the flow version it was made with."""
     return state.get("flow") == flow.id and state.get("version") == flow.version
 
 
 def question_at(flow: Flow, node_id: str, lang: str) -> Question:
-    node = flow.nodes[node_id]
-    if node["kind"] == "yes_no":
-        labels, concepts = ("Yes", "No"), (node.get("concept"), None)
-    else:
-        labels = tuple(choice["text"][lang] for choice in node["choices"])
-        concepts = tuple(choice.get("concept") for choice in node["choices"])
-    return Question(node_id, node["kind"], node["text"][lang], labels, concepts)
+    """A flow question as the patient is asked it."""
+    node = _question(flow, node_id)
+    return Question(node_id, node.kind, node.text[lang], node.labels(lang), node.concepts())
 
 
 def confirm_question(flow: Flow, concept: str, lang: str) -> Question:
+    """The question that confirms a possible emergency."""
     check = flow.checks_by_concept[concept]
-    return Question("confirm:" + concept, "yes_no", check["confirm"][lang], ("Yes", "No"),
-                    (concept, None), confirming=True)
+    return Question(str(Position(confirm=concept)), QuestionKind.YES_NO, check.confirm[lang],
+                    ("Yes", "No"), (concept, None), confirming=True)
 
 
-def current_question(flow: Flow, state: dict) -> Question | None:
+def question_for(flow: Flow, position: Position, lang: str) -> Question | None:
+    """The question asked at a position (None: the advice, or nothing this flow asks)."""
+    if position.confirm is not None:
+        known = position.confirm in flow.checks_by_concept
+        return confirm_question(flow, position.confirm, lang) if known else None
+    if position.question is None or flow.question(position.question) is None:
+        return None
+    return question_at(flow, position.question, lang)
+
+
+def current_question(flow: Flow, state: State) -> Question | None:
     """What the patient is being asked now (None once advice is given)."""
     if state["check"]:
         return confirm_question(flow, state["check"], state["lang"])
@@ -113,73 +147,75 @@ def current_question(flow: Flow, state: dict) -> Question | None:
     return question_at(flow, state["node"], state["lang"])
 
 
-def position(state: dict) -> str:
-    """Where the conversation stands: the question being asked, or 'advice'. A channel
+def position(state: State) -> Position:
+    """Where the conversation stands: the question being asked, or the advice. A channel
     tags each answer with it, so a late or repeated answer cannot land on another question."""
     if state["check"]:
-        return "confirm:" + state["check"]
-    return "advice" if state["done"] else state["node"]
+        return Position(confirm=state["check"])
+    return Position.advice() if state["done"] else Position(question=state["node"])
 
 
-def current_replies(flow: Flow, state: dict) -> tuple[Message | Question, ...]:
+def current_replies(flow: Flow, state: State) -> tuple[Reply, ...]:
     """What the patient would need to hear again: the question, or the advice given."""
     question = current_question(flow, state)
     if question is not None:
         return (question,)
-    return tuple(_advice(flow, state["done"], findings(flow, state), state["lang"]))
+    done = state["done"]
+    assert done is not None   # no question: the advice was given
+    return tuple(_advice(flow, done, findings(flow, state), state["lang"]))
 
 
 def _advice(flow: Flow, node_id: str, reported: Iterable[str], lang: str) -> list[Message]:
-    node = flow.nodes[node_id]
-    disposition = node["disposition"]
+    node = _outcome(flow, node_id)
+    disposition = node.disposition
     reported = set(reported)
     messages = []
-    for part in node["parts"]:
-        if "when" in part and not reported.intersection(part["when"]):
+    for part in node.parts:
+        if not part.applies(reported):
             continue
-        text = part["text"][lang] if "text" in part else flow.text(part["include"], lang)
+        text = part.text[lang] if part.text is not None else flow.text(part.include or "", lang)
         messages.append(Message(text, disposition))
     if disposition in SAFETY_NET_DISPOSITIONS:
         messages.append(Message(flow.text("safety_net", lang), disposition))
     return messages
 
 
-def _finish(flow: Flow, state: dict, node_id: str, replies: list, event: str) -> Step:
+def _finish(flow: Flow, state: State, node_id: str, replies: list[Reply], event: Event) -> Step:
     state = {**state, "done": node_id, "check": None, "misses": 0}
     reported = findings(flow, state)
     replies.extend(_advice(flow, node_id, reported, state["lang"]))
-    outcome = Outcome(node_id, flow.nodes[node_id]["disposition"], tuple(reported))
+    outcome = Outcome(node_id, _outcome(flow, node_id).disposition, tuple(reported))
     return Step(state, tuple(replies), outcome, event)
 
 
-def _advance(flow: Flow, state: dict, node_id: str, replies: list, event: str) -> Step:
+def _advance(flow: Flow, state: State, node_id: str, replies: list[Reply], event: Event) -> Step:
     """Walk from node_id through messages and routes to the next question or outcome."""
     for _ in range(MAX_HOPS):
         node = flow.nodes[node_id]
-        kind = node["type"]
-        if kind == "question":
+        if isinstance(node, QuestionNode):
             state = {**state, "node": node_id, "misses": 0, "check": None}
             replies.append(question_at(flow, node_id, state["lang"]))
             return Step(state, tuple(replies), None, event)
-        if kind == "outcome":
+        if isinstance(node, OutcomeNode):
             return _finish(flow, state, node_id, replies, event)
-        if kind == "message":
-            replies.append(Message(node["text"][state["lang"]]))
-            node_id = node["next"]
-        else:  # route
-            node_id = node["by_disposition"][flow.disposition_of(findings(flow, state)) or "self_care"]
+        if isinstance(node, MessageNode):
+            replies.append(Message(node.text[state["lang"]]))
+            node_id = node.next
+        elif isinstance(node, RouteNode):
+            node_id = node.next_for(flow.disposition_of(findings(flow, state)))
     raise RuntimeError(f"flow {flow.id} loops without reaching a question or outcome")
 
 
-def _emergency(flow: Flow, state: dict, checks) -> Step:
+def _emergency(flow: Flow, state: State, checks: Sequence[EmergencyCheck]) -> Step:
     """Clear emergencies: their short advice is the whole reply, nothing before it."""
-    state = {**state, "answers": [*state["answers"], *([check["concept"]] for check in checks)]}
-    outcome_nodes = list(dict.fromkeys(check["outcome"] for check in checks))
-    first = _finish(flow, state, outcome_nodes[0], [], "emergency")
+    state = {**state, "answers": [*state["answers"], *([check.concept] for check in checks)]}
+    outcome_nodes = list(dict.fromkeys(check.outcome for check in checks))
+    first = _finish(flow, state, outcome_nodes[0], [], Event.EMERGENCY)
+    assert first.outcome is not None
     replies = list(first.replies)
     for node_id in outcome_nodes[1:]:  # e.g. chest pain and self-harm in one message
         replies.extend(_advice(flow, node_id, first.outcome.findings, state["lang"]))
-    return Step(first.state, tuple(replies), first.outcome, "emergency")
+    return Step(first.state, tuple(replies), first.outcome, Event.EMERGENCY)
 
 
 def start(flow: Flow, lang: str = "en", text: str | None = None) -> Step:
@@ -191,61 +227,60 @@ def start(flow: Flow, lang: str = "en", text: str | None = None) -> Step:
         if detection.clear:
             return _emergency(flow, state, detection.clear)
         if detection.possible:
-            concept = detection.possible[0]["concept"]
+            concept = detection.possible[0].concept
             state = {**state, "check": concept}
             return Step(state, (_said(flow, "opening", lang),
-                                confirm_question(flow, concept, lang)), None, "confirm_emergency")
-    return _advance(flow, state, flow.data["start"], [_said(flow, "opening", lang)], "started")
+                                confirm_question(flow, concept, lang)), None, Event.CONFIRM_EMERGENCY)
+    return _advance(flow, state, flow.start, [_said(flow, "opening", lang)], Event.STARTED)
 
 
 def _is_command(flow: Flow, name: str, lang: str, said: str) -> bool:
-    return said in {answers.normalize(word) for word in flow.words("commands", name, lang)}
+    return said in {answers.normalize(word) for word in flow.commands.words(name, lang)}
 
 
-def _not_understood(flow: Flow, state: dict) -> Step:
+def _asking(flow: Flow, state: State) -> Question:
+    """The question still open (BACK, HELP and a miss only come before the advice)."""
+    question = current_question(flow, state)
+    assert question is not None
+    return question
+
+
+def _not_understood(flow: Flow, state: State) -> Step:
     misses = state["misses"] + 1
-    if misses >= MAX_MISSES and state["check"]:
+    check = state["check"]
+    if misses >= MAX_MISSES and check:
         # No clear answer to "are you having chest pain now?": treat it as yes.
-        return _emergency(flow, {**state, "check": None}, [flow.checks_by_concept[state["check"]]])
+        return _emergency(flow, {**state, "check": None}, [flow.checks_by_concept[check]])
     if misses >= MAX_MISSES:
-        return _finish(flow, {**state, "misses": misses}, flow.data["fallback"], [], "fallback")
+        return _finish(flow, {**state, "misses": misses}, flow.fallback, [], Event.FALLBACK)
     state = {**state, "misses": misses}
     return Step(state, (_said(flow, "not_understood", state["lang"]),
-                        current_question(flow, state)), None, "not_understood")
+                        _asking(flow, state)), None, Event.NOT_UNDERSTOOD)
 
 
-def _record(flow: Flow, state: dict, picked: tuple[int, ...]) -> Step:
+def _record(flow: Flow, state: State, picked: tuple[int, ...]) -> Step:
     node_id = state["node"]
-    node = flow.nodes[node_id]
-    if node["kind"] == "yes_no":
-        next_id = node["yes"] if picked == (0,) else node["no"]
-    else:
-        chosen = [node["choices"][i] for i in picked]
-        if node["kind"] == "one_of":
-            next_id = chosen[0]["next"]
-        else:
-            overrides = [choice["next"] for choice in chosen if "next" in choice]
-            next_id = overrides[0] if overrides else node["next"]
+    next_id = _question(flow, node_id).next_after(picked)
     state = {**state, "answers": [*state["answers"], [node_id, list(picked)]]}
-    return _advance(flow, state, next_id, [], "answered")
+    return _advance(flow, state, next_id, [], Event.ANSWERED)
 
 
-def _back(flow: Flow, state: dict) -> Step:
+def _back(flow: Flow, state: State) -> Step:
     lang = state["lang"]
     if state["check"]:
         state = {**state, "check": None, "misses": 0}
         question = current_question(flow, state)  # None when the advice was already given
         return Step(state, (question,) if question else (_said(flow, "finished", lang),),
-                    None, "back")
+                    None, Event.BACK)
     if not state["answers"]:
         return Step(state, (_said(flow, "back_unavailable", lang),
-                            current_question(flow, state)), None, "back")
+                            _asking(flow, state)), None, Event.BACK)
     previous_node = state["answers"][-1][0]  # emergencies end the talk, so this is a question
     state = {**state, "answers": state["answers"][:-1], "node": previous_node, "misses": 0}
-    return Step(state, (current_question(flow, state),), None, "back")
+    return Step(state, (_asking(flow, state),), None, Event.BACK)
 
 
-def step(flow: Flow, state: dict, text: str) -> Step:
+def step(flow: Flow, state: State, text: str) -> Step:
     """Take one message (or spoken answer) from the patient."""
     lang = state["lang"]
     said = answers.normalize(text)
@@ -256,42 +291,41 @@ def step(flow: Flow, state: dict, text: str) -> Step:
 
     if _is_command(flow, "restart", lang, said):
         fresh = _new_state(flow, lang)
-        return _advance(flow, fresh, flow.data["start"], [_said(flow, "restarted", lang)],
-                        "restarted")
+        return _advance(flow, fresh, flow.start, [_said(flow, "restarted", lang)], Event.RESTARTED)
     if _is_command(flow, "help", lang, said):
         question = current_question(flow, state)
         tail = (question,) if question else (_said(flow, "finished", lang),)
-        return Step(state, (_said(flow, "help", lang), *tail), None, "help")
+        return Step(state, (_said(flow, "help", lang), *tail), None, Event.HELP)
 
     if state["done"]:
         if detection.possible:
-            concept = detection.possible[0]["concept"]
+            concept = detection.possible[0].concept
             state = {**state, "check": concept}
-            return Step(state, (confirm_question(flow, concept, lang),), None, "confirm_emergency")
+            return Step(state, (confirm_question(flow, concept, lang),), None, Event.CONFIRM_EMERGENCY)
         if state["check"] is None:  # advice given: BACK cannot undo it, RESTART can
-            return Step(state, (_said(flow, "finished", lang),), None, "finished")
+            return Step(state, (_said(flow, "finished", lang),), None, Event.FINISHED)
 
     if _is_command(flow, "back", lang, said):
         return _back(flow, state)
 
-    if state["check"]:
+    check = state["check"]
+    if check:
         picked = answers.parse_yes_no(text)
         if picked == (0,):
-            check = flow.checks_by_concept[state["check"]]
-            return _emergency(flow, {**state, "check": None}, [check])
+            return _emergency(flow, {**state, "check": None}, [flow.checks_by_concept[check]])
         if picked == (1,):
             state = {**state, "check": None, "misses": 0}
             question = current_question(flow, state)
             return Step(state, (question,) if question else (_said(flow, "finished", lang),),
-                        None, "answered")
+                        None, Event.ANSWERED)
         return _not_understood(flow, state)
 
     if detection.possible:
-        concept = detection.possible[0]["concept"]
+        concept = detection.possible[0].concept
         state = {**state, "check": concept, "misses": 0}
-        return Step(state, (confirm_question(flow, concept, lang),), None, "confirm_emergency")
+        return Step(state, (confirm_question(flow, concept, lang),), None, Event.CONFIRM_EMERGENCY)
 
-    picked = answers.parse(flow.nodes[state["node"]], lang, text, flow.data.get("answer_words"))
+    picked = answers.parse(_question(flow, state["node"]), lang, text, flow.answer_words)
     if picked is None:
         return _not_understood(flow, state)
     return _record(flow, state, picked)

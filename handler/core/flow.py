@@ -1,65 +1,108 @@
-"""The read-only Flow the engine works from, and the ranking of dispositions.
-Pure: reading flow files from disk is handler.infra.flow_files."""
+"""The read-only Flow the engine works from: a flow file parsed once (at load) into
+frozen, typed parts. Pure: reading flow files from disk is handler.infra.flow_files."""
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from types import MappingProxyType
+from typing import Any
 
-from handler.core.emergency_scan import EmergencyScanner
+from handler.core.disposition import DISPOSITIONS, RANK, Disposition, disposition_from, highest
+from handler.core.emergency_scan import EmergencyCheck, EmergencyScanner
+from handler.core.nodes import Node, OutcomeNode, QuestionKind, QuestionNode, node_from_json
+from handler.core.texts import AnswerWords, Commands, Negation, Texts, Words, texts_from, words_from
 
-
-# Lowest first: a conversation ends in the highest disposition of its findings.
-DISPOSITIONS = ("self_care", "routine", "urgent", "emergency")
-RANK = {name: rank for rank, name in enumerate(DISPOSITIONS)}
+__all__ = ["DISPOSITIONS", "RANK", "Disposition", "Flow", "FlowError", "Voice", "highest", "parse_flow"]
 
 
 class FlowError(Exception):
     """A flow file that cannot be used: unreadable, not JSON, or not the schema's shape."""
 
 
-def highest(dispositions) -> str | None:
-    ranked = [d for d in dispositions if d is not None]
-    return max(ranked, key=RANK.__getitem__) if ranked else None
+@dataclass(frozen=True)
+class Voice:
+    """How the flow sounds on the phone."""
+    locale: Mapping[str, str]              # speech locale per language
+    texts: Mapping[str, Texts]             # by name: opening, yes_no, item, goodbye, ...
+    words: Mapping[str, Words]             # spoken commands: repeat, nurse
+
+    @classmethod
+    def from_json(cls, raw: Mapping[str, Any]) -> Voice:
+        return cls(MappingProxyType(dict(raw["locale"])),
+                   MappingProxyType({key: texts_from(text) for key, text in raw["texts"].items()}),
+                   MappingProxyType({name: words_from(words) for name, words in raw["words"].items()}))
 
 
 @dataclass(frozen=True)
 class Flow:
-    data: Mapping
-    dispositions: Mapping[str, str | None]
+    """One flow, read-only. Built by parse_flow; never changed after loading."""
+    id: str
+    version: str
+    title: Texts
+    languages: tuple[str, ...]
+    start: str
+    fallback: str
+    texts: Mapping[str, Texts]                 # by name: opening, help, safety_net, snippets...
+    commands: Commands
+    sms_hints: Mapping[QuestionKind, Texts]    # how to answer each kind of question by text
+    voice: Voice
+    emergency_checks: tuple[EmergencyCheck, ...]
+    nodes: Mapping[str, Node]
+    dispositions: Mapping[str, Disposition | None]   # every concept code the flow may use
+    answer_words: AnswerWords = AnswerWords()
+    negation: Negation = Negation()
     source: str = ""
-    _scanners: dict = field(default_factory=dict, compare=False, repr=False)
-
-    @property
-    def id(self) -> str:
-        return self.data["id"]
-
-    @property
-    def version(self) -> str:
-        return self.data["version"]
-
-    @property
-    def nodes(self) -> Mapping[str, Mapping]:
-        return self.data["nodes"]
-
-    @property
-    def languages(self) -> list[str]:
-        return self.data["languages"]
+    _scanners: dict[str, EmergencyScanner] = field(default_factory=dict, compare=False, repr=False)
 
     def text(self, key: str, lang: str) -> str:
-        return self.data["texts"][key][lang]
-
-    def words(self, section: str, name: str, lang: str) -> list[str]:
-        return list(self.data.get(section, {}).get(name, {}).get(lang, []))
+        """A text of the flow's `texts` (opening, help, a snippet...) in one language."""
+        return self.texts[key][lang]
 
     @cached_property
-    def checks_by_concept(self) -> dict[str, Mapping]:
-        return {check["concept"]: check for check in self.data["emergency_checks"]}
+    def checks_by_concept(self) -> Mapping[str, EmergencyCheck]:
+        """The emergency checks by the concept each looks for."""
+        return {check.concept: check for check in self.emergency_checks}
+
+    def question(self, node_id: str) -> QuestionNode | None:
+        """The question node of that id (None: no such node, or not a question)."""
+        node = self.nodes.get(node_id)
+        return node if isinstance(node, QuestionNode) else None
+
+    def outcome(self, node_id: str) -> OutcomeNode | None:
+        """The outcome node of that id (None: no such node, or not an outcome)."""
+        node = self.nodes.get(node_id)
+        return node if isinstance(node, OutcomeNode) else None
 
     def scanner(self, lang: str) -> EmergencyScanner:
+        """The emergency scanner for one language, made on first use."""
         if lang not in self._scanners:
-            self._scanners[lang] = EmergencyScanner(self.data, lang)
+            self._scanners[lang] = EmergencyScanner(self.emergency_checks, self.negation, lang)
         return self._scanners[lang]
 
-    def disposition_of(self, findings) -> str | None:
+    def disposition_of(self, findings: Iterable[str]) -> Disposition | None:
+        """The highest disposition of these concepts."""
         return highest(self.dispositions.get(code) for code in findings)
+
+
+def parse_flow(data: Mapping[str, Any], dispositions: Mapping[str, str | None], source: str = "") -> Flow:
+    """A flow file's JSON (already checked against the schema) and the concept codes' dispositions."""
+    return Flow(
+        id=data["id"],
+        version=data["version"],
+        title=texts_from(data["title"]),
+        languages=tuple(data["languages"]),
+        start=data["start"],
+        fallback=data["fallback"],
+        texts=MappingProxyType({key: texts_from(text) for key, text in data["texts"].items()}),
+        commands=Commands.from_json(data.get("commands")),
+        sms_hints=MappingProxyType({QuestionKind(kind): texts_from(text)
+                                    for kind, text in data["sms"]["hints"].items()}),
+        voice=Voice.from_json(data["voice"]),
+        emergency_checks=tuple(EmergencyCheck.from_json(check) for check in data["emergency_checks"]),
+        nodes=MappingProxyType({node_id: node_from_json(node_id, node) for node_id, node in data["nodes"].items()}),
+        dispositions=MappingProxyType({code: disposition_from(d) for code, d in dispositions.items()}),
+        answer_words=AnswerWords.from_json(data.get("answer_words")),
+        negation=Negation.from_json(data.get("negation")),
+        source=source,
+    )

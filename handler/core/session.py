@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from handler.core.state import State
+
 
 @dataclass(frozen=True)
 class Session:
     key: str
     version: int = 0                 # 0: nothing stored yet
-    state: dict | None = None
-    previous: dict | None = None     # the state before the last message applied
+    state: State | None = None
+    previous: State | None = None     # the state before the last message applied
     previously_opted_out: bool = False
     last_message: str | None = None  # id of the last message applied
     seen: tuple[str, ...] = ()       # short tails of recent message ids, oldest first

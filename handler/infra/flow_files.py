@@ -1,21 +1,23 @@
 """Reading flow files: the JSON, its check against the JSON Schema, and the
-concept codes. Files are read once per process (at cold start)."""
+concept codes; the core parses what is read into a Flow. Files are read once
+per process (at cold start). Which folder: Settings.flows_dir."""
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
-from handler.core.flow import Flow, FlowError
+from handler.core.flow import Flow, FlowError, parse_flow
 
-FLOWS_DIR = Path(os.environ.get("TRIAGE_FLOWS_DIR") or Path(__file__).resolve().parents[2] / "flows")
+# The flows this repository ships (TRIAGE_FLOWS_DIR, read by Settings, may name another folder).
+FLOWS_DIR = Path(__file__).resolve().parents[2] / "flows"
 SCHEMA_FILE = "flow.schema.json"
 CONCEPTS_FILE = "concepts.json"
 NOT_FLOWS = {SCHEMA_FILE, CONCEPTS_FILE}
 
 
-def read_json(path: Path):
+def read_json(path: Path) -> Any:
     try:
         with open(path, encoding="utf-8") as handle:
             return json.load(handle)
@@ -29,7 +31,7 @@ def load_concepts(path: Path = FLOWS_DIR / CONCEPTS_FILE) -> dict[str, str | Non
     return {concept["code"]: concept["disposition"] for concept in read_json(path)["concepts"]}
 
 
-def schema_validator(path: Path = FLOWS_DIR / SCHEMA_FILE, check_schema: bool = True):
+def schema_validator(path: Path = FLOWS_DIR / SCHEMA_FILE, check_schema: bool = True) -> Any:
     """A validator for flow files. `check_schema` also checks the schema itself (24 ms):
     `triage-line validate` and the tests do; the app's cold start, which only reads
     the schema this repository ships, does not."""
@@ -41,7 +43,7 @@ def schema_validator(path: Path = FLOWS_DIR / SCHEMA_FILE, check_schema: bool = 
     return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
-def schema_problems(data, validator=None) -> list[str]:
+def schema_problems(data: Any, validator: Any = None) -> list[str]:
     """One line per place the data breaks the schema: 'at nodes/x/kind: message'."""
     validator = validator or schema_validator()
     problems = []
@@ -55,14 +57,13 @@ def flow_files(directory: Path = FLOWS_DIR) -> list[Path]:
     return sorted(p for p in directory.glob("*.json") if p.name not in NOT_FLOWS)
 
 
-def load_flow(path: Path, concepts: Mapping[str, str | None] | None = None, validator=None) -> Flow:
+def load_flow(path: Path, concepts: Mapping[str, str | None] | None = None, validator: Any = None) -> Flow:
     """Read and schema-check one flow file. Raises FlowError naming the first problems."""
     data = read_json(path)
     problems = schema_problems(data, validator)
     if problems:
         raise FlowError(f"{path}: " + "; ".join(problems[:5]))
-    return Flow(data=data, dispositions=concepts if concepts is not None else load_concepts(),
-                source=str(path))
+    return parse_flow(data, concepts if concepts is not None else load_concepts(), source=str(path))
 
 
 def load_flows(directory: Path = FLOWS_DIR) -> dict[str, Flow]:

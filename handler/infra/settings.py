@@ -5,6 +5,9 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
+
+from handler.infra.flow_files import FLOWS_DIR
 
 REQUIRED = ("TWILIO_AUTH_TOKEN", "PHONE_HASH_KEY")
 # DynamoDB's rule for table names. moto accepts any name; DynamoDB (and dynalite) reject
@@ -25,6 +28,9 @@ class SettingsError(Exception):
 
 @dataclass(frozen=True)
 class Settings:
+    """Everything the line is configured with. Tools that never answer a patient (create-table,
+    fallback-twiml, validate) read it with require_secrets=False; the secrets are then
+    empty strings when unset, and such settings must not run the app."""
     twilio_auth_token: str
     phone_hash_key: str
     public_base_url: str | None = None
@@ -34,16 +40,18 @@ class Settings:
     nurse_line_number: str | None = None
     session_ttl_seconds: int = 24 * 60 * 60
     max_messages_per_hour: int = 60
+    flows_dir: Path = FLOWS_DIR
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+    def from_env(cls, environ: Mapping[str, str] | None = None, require_secrets: bool = True) -> Settings:
+        """Read and check every setting; SettingsError names the first wrong one."""
         env = os.environ if environ is None else environ
 
         def value(name: str) -> str | None:
             return (env.get(name) or "").strip() or None
 
         missing = [name for name in REQUIRED if not value(name)]
-        if missing:
+        if missing and require_secrets:
             raise SettingsError("missing required setting(s): " + ", ".join(missing)
                                 + " (set them in the environment)")
         ttl = value("SESSION_TTL_SECONDS") or "86400"
@@ -59,8 +67,8 @@ class Settings:
         if base_url and not base_url.startswith(("https://", "http://")):
             raise SettingsError("PUBLIC_BASE_URL must start with https:// (or http:// locally)")
         return cls(
-            twilio_auth_token=value("TWILIO_AUTH_TOKEN"),
-            phone_hash_key=value("PHONE_HASH_KEY"),
+            twilio_auth_token=value("TWILIO_AUTH_TOKEN") or "",
+            phone_hash_key=value("PHONE_HASH_KEY") or "",
             public_base_url=base_url.rstrip("/") if base_url else None,
             sessions_table=table,
             aws_region=value("AWS_REGION") or value("AWS_DEFAULT_REGION") or "us-east-1",
@@ -68,4 +76,5 @@ class Settings:
             nurse_line_number=value("NURSE_LINE_NUMBER"),
             session_ttl_seconds=int(ttl),
             max_messages_per_hour=int(per_hour),
+            flows_dir=Path(value("TRIAGE_FLOWS_DIR") or FLOWS_DIR),
         )

@@ -20,11 +20,13 @@ import json
 import logging
 import time
 from dataclasses import replace
+from typing import Any
 
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from handler.core.session import Session
+from handler.core.state import State
 from handler.infra import logs
 
 # Short timeouts and one retry: a call takes at most 2 x (0.5 + 0.5) s plus a backoff of
@@ -49,7 +51,8 @@ def dynamodb_client(region: str, endpoint_url: str | None = None):
     return boto3.client("dynamodb", region_name=region, endpoint_url=endpoint_url, config=CLIENT_CONFIG)
 
 
-def _json(item: dict, name: str) -> dict | None:
+def _state(item: dict, name: str) -> State | None:
+    """An engine state kept as JSON text in the item (see handler.core.state)."""
     return json.loads(item[name]["S"]) if name in item else None
 
 
@@ -88,8 +91,8 @@ class SessionStore:
         session = Session(
             key=key,
             version=number("v"),
-            state=_json(item, "state"),
-            previous=_json(item, "prev"),
+            state=_state(item, "state"),
+            previous=_state(item, "prev"),
             previously_opted_out=flag("prev_out"),
             last_message=item.get("sid", {}).get("S"),
             seen=tuple(item.get("seen", {}).get("S", "").split()),
@@ -125,7 +128,7 @@ class SessionStore:
         else:
             item[TTL_ATTRIBUTE] = {"N": str(int(self.clock()) + self.ttl_seconds)}
         if expected_version == 0:
-            condition = {"ConditionExpression": "attribute_not_exists(pk)"}
+            condition: dict[str, Any] = {"ConditionExpression": "attribute_not_exists(pk)"}
         else:
             condition = {"ConditionExpression": "v = :v",
                          "ExpressionAttributeValues": {":v": {"N": str(expected_version)}}}

@@ -2,21 +2,27 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
-from handler.infra.flow_files import FLOWS_DIR, flow_files
+from handler.infra.flow_files import flow_files
+from handler.infra.settings import Settings, SettingsError
 
 
-def cmd_validate(args) -> int:
+def plain_settings() -> Settings:
+    """The settings for a command that answers no patient: the secrets are not needed."""
+    return Settings.from_env(require_secrets=False)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
     from handler.checks.validation import validate
 
-    paths = [Path(p) for p in args.files] or flow_files(FLOWS_DIR)
+    flows_dir = plain_settings().flows_dir
+    paths = [Path(p) for p in args.files] or flow_files(flows_dir)
     if not paths:
-        print(f"no flow files in {FLOWS_DIR}", file=sys.stderr)
+        print(f"no flow files in {flows_dir}", file=sys.stderr)
         return 1
-    reports = validate(paths, FLOWS_DIR)
+    reports = validate(paths, flows_dir)
     failed = False
     for report in reports:
         if args.segments:
@@ -33,40 +39,39 @@ def cmd_validate(args) -> int:
     return 1 if failed else 0
 
 
-def cmd_chat(args) -> int:
+def cmd_chat(args: argparse.Namespace) -> int:
     from handler.tools.chat import chat
 
     return chat(args)
 
 
-def cmd_serve(args) -> int:
+def cmd_serve(args: argparse.Namespace) -> int:
     from handler.tools.serve import serve
 
     return serve(args.host, args.port)
 
 
-def cmd_vignettes(args) -> int:
+def cmd_vignettes(args: argparse.Namespace) -> int:
     from handler.tools.vignettes import run_file
 
     return run_file(Path(args.file), sys.stdout, sys.stderr)
 
 
-def cmd_create_table(args) -> int:
+def cmd_create_table(args: argparse.Namespace) -> int:
     from handler.infra.store import create_table, dynamodb_client
 
-    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
-    table = os.environ.get("SESSIONS_TABLE") or "triage-sessions"
-    client = dynamodb_client(region, os.environ.get("DYNAMODB_ENDPOINT_URL") or None)
-    for line in create_table(client, table, args.kms_key_id, not args.no_point_in_time_recovery):
+    settings = plain_settings()
+    client = dynamodb_client(settings.aws_region, settings.dynamodb_endpoint_url)
+    for line in create_table(client, settings.sessions_table, args.kms_key_id, not args.no_point_in_time_recovery):
         print(line)
-    print(f"table {table} in {region} is ready")
+    print(f"table {settings.sessions_table} in {settings.aws_region} is ready")
     return 0
 
 
-def cmd_fallback_twiml(args) -> int:
+def cmd_fallback_twiml(args: argparse.Namespace) -> int:
     from handler.channels.safe_reply import sms_twiml, voice_twiml
 
-    nurse = os.environ.get("NURSE_LINE_NUMBER") or None
+    nurse = plain_settings().nurse_line_number
     print(voice_twiml(nurse) if args.voice else sms_twiml(nurse))
     return 0
 
@@ -108,7 +113,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.run(args)
+    try:
+        return int(args.run(args))
+    except SettingsError as error:
+        print(f"triage-line: {error}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

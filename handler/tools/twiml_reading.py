@@ -1,6 +1,7 @@
 """Reading TwiML back into text, for the terminal chat and the vignette runner."""
 from __future__ import annotations
 
+from typing import Any
 from xml.etree import ElementTree
 
 
@@ -9,10 +10,10 @@ def sms_messages(twiml: bytes | str) -> list[str]:
     return ["".join(message.itertext()) for message in root.iter("Message")]
 
 
-def twiml_verbs(twiml: bytes | str) -> list[tuple[str, object]]:
+def twiml_verbs(twiml: bytes | str) -> list[tuple[str, Any]]:
     """Voice TwiML in order: ("Say", text), ("Gather", attributes), ("Redirect", url), ...
     A Say inside a Gather comes right after it."""
-    verbs: list[tuple[str, object]] = []
+    verbs: list[tuple[str, Any]] = []
     for element in ElementTree.fromstring(twiml):
         if element.tag == "Gather":
             verbs.append(("Gather", dict(element.attrib)))

@@ -15,8 +15,10 @@ from urllib.parse import parse_qs, urlsplit
 
 from handler.infra import logs
 from handler.channels.sms import rendering
-from handler.core.engine import Question, confirm_question, question_at
+from handler.core.engine import Question, confirm_question, question_at, question_for
+from handler.core.disposition import Disposition
 from handler.core.flow import RANK, Flow
+from handler.core.nodes import OutcomeNode, QuestionKind, QuestionNode
 from handler.tools.local_line import SignedClient, local_settings
 from handler.channels.sms.segments import segments
 from handler.tools.twiml_reading import sms_messages, twiml_verbs
@@ -35,28 +37,28 @@ def known_questions(flow: Flow, lang: str) -> list[KnownQuestion]:
     """Every question the line can ask, as it reads by SMS (longest first, so the
     most specific text wins)."""
     questions = [question_at(flow, node_id, lang) for node_id, node in flow.nodes.items()
-                 if node["type"] == "question"]
+                 if isinstance(node, QuestionNode)]
     questions += [confirm_question(flow, concept, lang) for concept in flow.checks_by_concept]
     known = [KnownQuestion(q, rendering.question_text(flow, lang, q)) for q in questions]
     return sorted(known, key=lambda k: -len(k.sms))
 
 
-def advice_openings(flow: Flow, lang: str) -> list[tuple[str, str | None]]:
+def advice_openings(flow: Flow, lang: str) -> list[tuple[str, Disposition | None]]:
     """(first text of each outcome's advice, its disposition)."""
-    openings = []
+    openings: list[tuple[str, Disposition | None]] = []
     for node in flow.nodes.values():
-        if node["type"] == "outcome":
-            first = node["parts"][0]
-            text = first["text"][lang] if "text" in first else flow.text(first["include"], lang)
-            openings.append((text, node["disposition"]))
+        if isinstance(node, OutcomeNode):
+            first = node.parts[0]
+            text = first.text[lang] if first.text is not None else flow.text(first.include or "", lang)
+            openings.append((text, node.disposition))
     return openings
 
 
 def answer(question: Question, present: set[str]) -> str:
     """What the scripted patient replies."""
-    if question.kind == "yes_no":
+    if question.kind == QuestionKind.YES_NO:
         return "yes" if question.concepts[0] in present else "no"
-    if question.kind == "all_that_apply":
+    if question.kind == QuestionKind.ALL_THAT_APPLY:
         picked = [str(n) for n, code in enumerate(question.concepts, 1) if code in present]
         return " ".join(picked) or "0"
     for n, code in enumerate(question.concepts, 1):
@@ -137,7 +139,7 @@ def run_sms(flow: Flow, client: SignedClient, vignette: dict, number: str) -> di
 
 def spoken_answer(question: Question, reply: str) -> str:
     """The keypad answer as a caller would say it."""
-    if question.kind == "one_of":
+    if question.kind == QuestionKind.ONE_OF:
         return question.choices[int(reply) - 1]
     return "yes" if reply == "1" else "no"
 
@@ -164,7 +166,7 @@ def run_voice(flow: Flow, client: SignedClient, vignette: dict, call_id: str) ->
             response = client.post(path_of(redirect), call)
             continue
         place = place_of(gather["action"])
-        asked = question_for(flow, place)
+        asked = asked_at(flow, place)
         volunteered = patient.volunteers_now(asked is not None)
         if volunteered:
             patient.said(volunteered)
@@ -174,25 +176,27 @@ def run_voice(flow: Flow, client: SignedClient, vignette: dict, call_id: str) ->
         if asked is None:
             break                                   # the advice, offered again: hang up
         question, item = asked
-        if question.kind == "one_of":
+        if question.kind == QuestionKind.ONE_OF:
             reply = answer(question, patient.present)
         else:  # a yes/no question, or one item of a list: a key (1 yes, 2 no), as the prompt asks
-            concept = question.concepts[item if question.kind == "all_that_apply" else 0]
+            concept = question.concepts[item if question.kind == QuestionKind.ALL_THAT_APPLY else 0]
             reply = "1" if concept in patient.present else "2"
         said = spoken_answer(question, reply) if by_speech else reply
         patient.said(said)
-        patient.answered += question.kind != "all_that_apply" or item + 1 == len(question.choices)
+        patient.answered += question.kind != QuestionKind.ALL_THAT_APPLY or item + 1 == len(question.choices)
         params = {"SpeechResult": said, "Confidence": "0.9"} if by_speech else {"Digits": reply}
         response = client.post(path_of(gather["action"]), {**call, **params})
     return patient.result(vignette, 0)
 
 
-def question_for(flow: Flow, place) -> tuple[Question, int] | None:
-    if place is None or place.question == "advice":
+def asked_at(flow: Flow, place: Place | None) -> tuple[Question, int] | None:
+    """The question (and list item) a gather asks; None for the advice."""
+    if place is None or place.position.is_advice:
         return None
-    if place.question.startswith("confirm:"):
-        return confirm_question(flow, place.question.removeprefix("confirm:"), flow.languages[0]), 0
-    return question_at(flow, place.question, flow.languages[0]), place.item
+    question = question_for(flow, place.position, flow.languages[0])
+    if question is None:
+        raise KeyError(f"the line asked {place.position}, which flow {flow.id} does not have")
+    return question, (0 if question.confirming else place.item)
 
 
 def path_of(url: str) -> str:
@@ -200,7 +204,7 @@ def path_of(url: str) -> str:
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
-def place_of(url: str):
+def place_of(url: str) -> Place | None:
     return Place.from_query({k: v[0] for k, v in parse_qs(urlsplit(url).query).items()})
 
 

@@ -2,8 +2,11 @@
 to answer, and replies packed into as few messages as fit in three segments."""
 from __future__ import annotations
 
-from handler.core.engine import Message, Question
+from collections.abc import Iterable
+
+from handler.core.engine import Message, Question, Reply
 from handler.core.flow import Flow
+from handler.core.nodes import QuestionKind
 from handler.channels.sms.segments import segments
 
 MAX_SEGMENTS = 3
@@ -11,8 +14,8 @@ PART_BREAK = "\n\n"
 
 
 def question_text(flow: Flow, lang: str, question: Question) -> str:
-    hint = flow.data["sms"]["hints"][question.kind][lang]
-    if question.kind == "yes_no":
+    hint = flow.sms_hints[question.kind][lang]
+    if question.kind == QuestionKind.YES_NO:
         return f"{question.prompt} {hint}"
     lines = [question.prompt, *(f"{n}) {label}" for n, label in enumerate(question.choices, 1)), hint]
     return "\n".join(lines)
@@ -35,6 +38,6 @@ def pack(parts: list[str], max_segments: int = MAX_SEGMENTS) -> list[str]:
     return messages
 
 
-def render(flow: Flow, lang: str, replies) -> list[str]:
+def render(flow: Flow, lang: str, replies: Iterable[Reply]) -> list[str]:
     """The SMS messages to send for one step's replies."""
     return pack([reply_text(flow, lang, reply) for reply in replies])

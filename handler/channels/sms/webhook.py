@@ -10,6 +10,7 @@ from handler.infra import logs
 from handler.channels.sms import rendering
 from handler.infra.pseudonyms import pseudonym
 from handler.channels.safe_reply import sms_twiml
+from handler.core.state import language_of
 
 blueprint = Blueprint("sms", __name__)
 
@@ -40,7 +41,7 @@ def incoming_message() -> Response:
             opt_out_type=request.form.get("OptOutType") or None,
             channel="sms",
         )
-        lang = (decision.state or {}).get("lang", line.flow.languages[0])
+        lang = language_of(decision.state, line.flow.languages[0])
         return twiml(rendering.render(line.flow, lang, decision.replies))
     except Exception as error:  # the patient always gets an answer
         logs.event("error", level=logging.ERROR, channel="sms", error=type(error).__name__)

@@ -8,26 +8,28 @@ ends the flow at once (a red flag) is sent on straight away.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import Enum
 from urllib.parse import urlencode
 
 from handler.core import answers
 from handler.core.engine import Question
 from handler.core.flow import Flow
-
-ADVICE = "advice"
+from handler.core.nodes import QuestionKind
+from handler.core.position import Position
 
 
 @dataclass(frozen=True)
 class Place:
-    """What a gather asked: the question (engine.position), and within a list
+    """What a gather asked: the question (a Position), and within a list
     question, which item and the items answered yes so far."""
-    question: str
+    position: Position
     item: int = 0
     picked: tuple[int, ...] = ()
 
-    def query(self, **extra) -> str:
-        params = {"q": self.question}
+    def query(self, **extra: str) -> str:
+        params = {"q": str(self.position)}
         if self.item:
             params["i"] = str(self.item)
         if self.picked:
@@ -36,7 +38,7 @@ class Place:
         return urlencode(params)
 
     @classmethod
-    def from_query(cls, args) -> Place | None:
+    def from_query(cls, args: Mapping[str, str]) -> Place | None:
         question = args.get("q", "")
         try:
             item = int(args.get("i", "0"))
@@ -45,25 +47,28 @@ class Place:
             return None
         if not question or item < 0 or any(p < 0 for p in picked):
             return None
-        return cls(question, item, picked)
+        return cls(Position.parse(question), item, picked)
 
 
-def voice_text(flow: Flow, key: str, lang: str, **values) -> str:
-    text = flow.data["voice"]["texts"][key][lang]
+ADVICE_PLACE = Place(Position.advice())
+
+
+def voice_text(flow: Flow, key: str, lang: str, **values: object) -> str:
+    text = flow.voice.texts[key][lang]
     return text.format(**values) if values else text
 
 
 def locale(flow: Flow, lang: str) -> str:
-    return flow.data["voice"]["locale"][lang]
+    return flow.voice.locale[lang]
 
 
 def spoken_words(flow: Flow, name: str, lang: str) -> list[str]:
     """The flow's spoken commands: 'repeat' or 'nurse'."""
-    return list(flow.data["voice"]["words"][name][lang])
+    return list(flow.voice.words[name][lang])
 
 
 def is_list(question: Question) -> bool:
-    return question.kind == "all_that_apply"
+    return question.kind == QuestionKind.ALL_THAT_APPLY
 
 
 def prompt(flow: Flow, lang: str, question: Question, item: int = 0) -> str:
@@ -73,7 +78,7 @@ def prompt(flow: Flow, lang: str, question: Question, item: int = 0) -> str:
         if item == 0:
             return f"{question.prompt} {voice_text(flow, 'list_intro', lang)} {line}"
         return line
-    if question.kind == "yes_no":
+    if question.kind == QuestionKind.YES_NO:
         return f"{question.prompt} {voice_text(flow, 'yes_no', lang)}"
     options = " ".join(voice_text(flow, "choice", lang, choice=label, number=n)
                        for n, label in enumerate(question.choices, 1))
@@ -82,7 +87,7 @@ def prompt(flow: Flow, lang: str, question: Question, item: int = 0) -> str:
 
 def hints(flow: Flow, lang: str, question: Question) -> str:
     """Speech recognition hints: the words a caller is likely to say."""
-    words = ["yes", "no"] if question.kind != "one_of" else list(question.choices)
+    words = ["yes", "no"] if question.kind != QuestionKind.ONE_OF else list(question.choices)
     words += spoken_words(flow, "repeat", lang)[:1] + spoken_words(flow, "nurse", lang)[:1]
     return ", ".join(dict.fromkeys(word.replace(",", "") for word in words))
 
@@ -100,7 +105,7 @@ def is_command(flow: Flow, lang: str, speech: str) -> bool:
     """RESTART, BACK or HELP said aloud: the engine handles these."""
     said = answers.normalize(speech)
     return any(said == answers.normalize(word) for name in ("restart", "back", "help")
-               for word in flow.words("commands", name, lang))
+               for word in flow.commands.words(name, lang))
 
 
 # "None of those" said to one item of a list is a no to that item (the rest are still read).
@@ -120,4 +125,41 @@ def list_answer(picked: tuple[int, ...]) -> str:
 
 def ends_at_once(flow: Flow, question: Question, item: int) -> bool:
     """A choice with its own next node (a red flag) is acted on without the rest of the list."""
-    return "next" in flow.nodes[question.node]["choices"][item]
+    node = flow.question(question.node)
+    return node is not None and node.choices[item].next is not None
+
+
+# --- walking a list question one item at a time -------------------------------------------------
+
+class ListMove(Enum):
+    NOT_FOR_THE_LIST = "not_for_the_list"   # not an item's answer (an emergency, a command): the engine takes it
+    READ_AGAIN = "read_again"               # an item the list does not have: read the list from the top
+    NOT_UNDERSTOOD = "not_understood"       # neither yes nor no: the engine counts the miss
+    ASK_ITEM = "ask_item"                   # ask `place` (the next item)
+    ANSWER = "answer"                       # the list is answered: give the engine `answer`
+
+
+@dataclass(frozen=True)
+class ListTurn:
+    move: ListMove
+    place: Place | None = None
+    answer: str = ""
+
+
+def list_turn(flow: Flow, lang: str, question: Question, place: Place, digits: str, speech: str) -> ListTurn:
+    """What an answer (not silence) to one item of a list question leads to: the next item,
+    the whole list's answer (after the last item, or at once after a yes to a red flag), or
+    something the engine must take as it is."""
+    detected = bool(speech) and (bool(flow.scanner(lang).scan(speech)) or is_command(flow, lang, speech))
+    if detected:
+        return ListTurn(ListMove.NOT_FOR_THE_LIST)
+    if place.item >= len(question.choices):
+        return ListTurn(ListMove.READ_AGAIN, place)
+    said_yes = item_answer(digits, speech)
+    if said_yes is None:
+        return ListTurn(ListMove.NOT_UNDERSTOOD)
+    picked = place.picked + ((place.item,) if said_yes else ())
+    last = place.item + 1 == len(question.choices)
+    if not last and not (said_yes and ends_at_once(flow, question, place.item)):
+        return ListTurn(ListMove.ASK_ITEM, Place(place.position, place.item + 1, picked))
+    return ListTurn(ListMove.ANSWER, answer=list_answer(picked))

@@ -1,6 +1,6 @@
 """The voice channel: Twilio's incoming-call webhook and gather callbacks in,
 TwiML (VoiceResponse) out. The same flow and engine as SMS, spoken; how a
-question sounds on the phone is decided in handler.voice_menu."""
+question sounds on the phone is decided in handler.channels.voice.menu."""
 from __future__ import annotations
 
 import logging
@@ -9,6 +9,8 @@ from flask import Blueprint, Response, current_app, request
 from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 
 from handler.core import engine
+from handler.core.disposition import Disposition
+from handler.core.events import Event
 from handler.infra import logs
 from handler.channels.voice import menu
 from handler.line import Decision
@@ -16,14 +18,14 @@ from handler.core.engine import Message, Question
 from handler.infra.pseudonyms import pseudonym
 from handler.channels.safe_reply import voice_twiml
 from handler.infra.signature import public_base
-from handler.channels.voice.menu import ADVICE, Place
+from handler.channels.voice.menu import ADVICE_PLACE, ListMove, Place
 
 blueprint = Blueprint("voice", __name__)
 
 GATHER_SECONDS = 8          # time to start answering; generous for someone in pain
 DIAL_SECONDS = 25
 MAX_SPEECH_CHARS = 500
-NEW_CALL = "call:start"     # what an incoming call "answers": never a question (engine.position)
+NEW_CALL = "call:start"     # what an incoming call "answers": never a question's Position
 
 
 class Call:
@@ -51,7 +53,7 @@ class Call:
     def ask(self, question: Question, place: Place) -> None:
         """A question as a Gather, and what happens when it times out."""
         if menu.is_list(question) and place.item >= len(question.choices):
-            place = Place(question.node)   # an item the list does not have (a URL not made here): from the top
+            place = Place(question.position)   # an item the list does not have (a URL not made here): from the top
         gather = Gather(input="dtmf speech", action=self.answer_url(place), method="POST",
                         timeout=GATHER_SECONDS, speech_timeout="auto", language=self.locale,
                         hints=menu.hints(self.flow, self.lang, question), num_digits=1)
@@ -73,45 +75,47 @@ class Call:
         if self._emergency(decision):
             self.say(self.text("emergency_lead"))           # first, before anything else
             for reply in decision.replies:
-                self.say(reply.text)
+                self.say(reply.text if isinstance(reply, Message) else reply.prompt)
             self.say(self.text("emergency_lead"))
             self.response.hangup()
             return self.twiml()
         for reply in decision.replies:
             if isinstance(reply, Question):
-                same = place is not None and place.question == reply.node
-                self.ask(reply, place if same else Place(reply.node))
+                same = place is not None and place.position == reply.position
+                self.ask(reply, place if same and place is not None else Place(reply.position))
                 return self.twiml()
             self.say(self._spoken(reply, no_input))
         state = decision.state
         if state is not None and state["done"]:
-            if decision.event == "finished":
+            if decision.event == Event.FINISHED:
                 return self.goodbye()
-            gather = Gather(input="dtmf speech", action=self.answer_url(Place(ADVICE)), method="POST",
+            gather = Gather(input="dtmf speech", action=self.answer_url(ADVICE_PLACE), method="POST",
                             timeout=GATHER_SECONDS, speech_timeout="auto", language=self.locale,
                             hints=", ".join(menu.spoken_words(self.flow, "repeat", self.lang)[:2]), num_digits=1)
             self.say(self.text("offer_repeat"), into=gather)
             self.response.append(gather)
             return self.goodbye()
-        if state is None and decision.event == "no_conversation":   # none stored: start the call over
+        if state is None and decision.event == Event.NO_CONVERSATION:   # none stored: start the call over
             self.response.redirect(f"{self.base}/voice", method="POST")  # (asking the store again would loop)
         elif state is None:  # nothing to go on (e.g. asked to resend): ask again from the store
-            self.response.redirect(self.answer_url(place or Place(ADVICE), again="1"), method="POST")
+            self.response.redirect(self.answer_url(place or ADVICE_PLACE, again="1"), method="POST")
         return self.twiml()
 
     def _emergency(self, decision: Decision) -> bool:
         """An emergency outcome, just reached or said again (a retried or stale callback)."""
         if decision.outcome is not None:
-            return decision.outcome.disposition == "emergency"
+            return decision.outcome.disposition == Disposition.EMERGENCY
         state = decision.state
-        return state is not None and bool(state.get("done")) and not state.get("check") and \
-            bool(decision.replies) and not any(isinstance(r, Question) for r in decision.replies) and \
-            self.flow.nodes[state["done"]].get("disposition") == "emergency"
+        if state is None or not state.get("done") or state.get("check") or not decision.replies \
+                or any(isinstance(r, Question) for r in decision.replies):
+            return False
+        outcome = self.flow.outcome(state["done"] or "")
+        return outcome is not None and outcome.disposition == Disposition.EMERGENCY
 
     def _spoken(self, reply: Message, no_input: bool) -> str:
         if reply.key == "not_understood" and no_input:
             return self.text("no_input")
-        if reply.key in self.flow.data["voice"]["texts"]:
+        if reply.key is not None and reply.key in self.flow.voice.texts:
             return self.text(reply.key)
         return reply.text
 
@@ -130,18 +134,6 @@ class Call:
 
     def safe(self) -> Response:
         return Response(voice_twiml(self.settings.nurse_line_number), status=200, mimetype="text/xml")
-
-
-def _question_at(flow, position: str) -> Question | None:
-    if position.startswith("confirm:"):
-        concept = position.removeprefix("confirm:")
-        if concept in flow.checks_by_concept:
-            return engine.confirm_question(flow, concept, flow.languages[0])
-        return None
-    node = flow.nodes.get(position)
-    if node is None or node["type"] != "question":
-        return None
-    return engine.question_at(flow, position, flow.languages[0])
 
 
 def _safely(handler):
@@ -183,41 +175,33 @@ def gathered(call: Call) -> Response:
     emergency = bool(speech) and bool(call.flow.scanner(lang).scan(speech))
     if not emergency and menu.wants(call.flow, lang, "nurse", digits, speech):
         return call.nurse(place)
-    question = _question_at(call.flow, place.question)
+    question = engine.question_for(call.flow, place.position, lang)
     if not emergency and menu.wants(call.flow, lang, "repeat", digits, speech):
         if question is None:
             return call.speak(call.line.current(call.key), place)
         call.ask(question, place)
         return call.twiml()
 
-    if place.question == ADVICE:
+    answering = str(place.position)
+    if place.position.is_advice:
         if digits == "1":
             return call.speak(call.line.current(call.key), place)
         if not speech:
             return call.goodbye()
-        return call.speak(call.line.handle(call.key, speech, channel="voice", answering=ADVICE), place)
+        return call.speak(call.line.handle(call.key, speech, channel="voice", answering=answering), place)
 
     no_input = request.args.get("timeout") == "1" or not (digits or speech)
     if question is not None and menu.is_list(question) and not no_input:
-        detected = bool(speech) and (bool(call.flow.scanner(lang).scan(speech))
-                                     or menu.is_command(call.flow, lang, speech))
-        if not detected and place.item >= len(question.choices):
-            call.ask(question, place)      # not an answer to any item of this list: read it again
+        turn = menu.list_turn(call.flow, lang, question, place, digits, speech)
+        if turn.move in (ListMove.READ_AGAIN, ListMove.ASK_ITEM):
+            call.ask(question, turn.place or place)
             return call.twiml()
-        if not detected and place.item < len(question.choices):
-            said_yes = menu.item_answer(digits, speech)
-            if said_yes is None:
-                decision = call.line.handle(call.key, "", channel="voice", answering=place.question)
-                return call.speak(decision, place)
-            picked = place.picked + ((place.item,) if said_yes else ())
-            last = place.item + 1 == len(question.choices)
-            if not last and not (said_yes and menu.ends_at_once(call.flow, question, place.item)):
-                call.ask(question, Place(place.question, place.item + 1, picked))
-                return call.twiml()
-            answer = menu.list_answer(picked)
-            return call.speak(call.line.handle(call.key, answer, channel="voice", answering=place.question))
+        if turn.move == ListMove.NOT_UNDERSTOOD:
+            return call.speak(call.line.handle(call.key, "", channel="voice", answering=answering), place)
+        if turn.move == ListMove.ANSWER:
+            return call.speak(call.line.handle(call.key, turn.answer, channel="voice", answering=answering))
     text = "" if no_input else (speech or digits)
-    decision = call.line.handle(call.key, text, channel="voice", answering=place.question)
+    decision = call.line.handle(call.key, text, channel="voice", answering=answering)
     return call.speak(decision, place, no_input=no_input)
 
 
@@ -227,6 +211,6 @@ def nurse_done(call: Call) -> Response:
     if request.form.get("DialCallStatus") == "completed":
         return call.goodbye()
     call.say(call.text("nurse_unreachable"))
-    place = Place.from_query(request.args) or Place(ADVICE)
+    place = Place.from_query(request.args) or ADVICE_PLACE
     call.response.redirect(call.answer_url(place, again="1"), method="POST")
     return call.twiml()
