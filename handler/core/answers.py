@@ -90,15 +90,30 @@ def parse_yes_no(text: str, extra_yes: Iterable[str] = (), extra_no: Iterable[st
     return None
 
 
+# Words that may stand beside choice numbers in a message that is only a list of them.
+LIST_WORDS = frozenset({"i", "im", "have", "got", "its", "it", "is", "yes", "y", "yeah", "yep", "ok", "okay",
+                        "the", "a", "my", "answer", "pick", "picked", "choose", "select", "for", "me",
+                        "thats", "that", "those", "these", "them", "please", "pls", "thanks", "thank", "you"})
+
+
+def _only_a_list(tokens: Sequence[str], labels: Sequence[str], named: Sequence[int]) -> bool:
+    """True when every word beside the numbers is a list word or a word of a choice named
+    ("2 bladder"): a message is a list of choices only when it is one."""
+    label_words = {word for n in named if 1 <= n <= len(labels) for word in normalize(labels[n - 1]).split()}
+    return all(token.isdecimal() or token in LIST_WORDS or token in LIST_FILLERS or token in label_words
+               for token in tokens)
+
+
 def parse_one_of(text: str, labels: Sequence[str], words: Sequence[Iterable[str]]) -> tuple[int, ...] | None:
     """One choice, by its number, its label or one of its words."""
     said = normalize(text)
     tokens = _spelled_numbers(said.split())
     numbers = [token for token in tokens if token.isdecimal()]
     if numbers:
-        if len(numbers) == 1 and _is_choice_number(numbers[0], len(labels)):
+        if len(numbers) == 1 and _is_choice_number(numbers[0], len(labels)) \
+                and _only_a_list(tokens, labels, [int(numbers[0])]):
             return (int(numbers[0]) - 1,)
-        return None
+        return None   # several numbers, or a number inside a sentence ("i take it 3 times a day")
     for position, label in enumerate(labels):
         if said == normalize(label):
             return (position,)
@@ -112,7 +127,8 @@ def parse_one_of(text: str, labels: Sequence[str], words: Sequence[Iterable[str]
     return None
 
 
-def parse_all_that_apply(text: str, count: int, extra_none: Iterable[str] = ()) -> tuple[int, ...] | None:
+def parse_all_that_apply(text: str, count: int, extra_none: Iterable[str] = (),
+                         labels: Sequence[str] | None = None) -> tuple[int, ...] | None:
     """Every chosen number ("1 3", "1,3", "13", "1 and 3"), or () for none."""
     said = normalize(text)
     if said in NONE_WORDS or said in {normalize(w) for w in extra_none}:
@@ -124,6 +140,10 @@ def parse_all_that_apply(text: str, count: int, extra_none: Iterable[str] = ()) 
     words = set(tokens) - set(numbers)
     if not numbers or words & (NO_TOKENS | NONE_WORDS) or any(contains_phrase(said, p) for p in UNSURE):
         return None          # no number, or "not 2", "none but 3", "maybe 2": ask again
+    short = [token for token in numbers if len(token) <= 9]   # int() refuses a very long run
+    named = [int(token) for token in short] + [int(digit) for token in short for digit in token]  # "13": 1 and 3
+    if labels is not None and not _only_a_list(tokens, labels, named):
+        return None          # numbers inside a sentence ("played football for 2 hours"): not a list
     tokens = numbers         # "yes 2", "I have number 3", "2 bladder": the numbers are the answer
     chosen: set[int] = set()
     for token in tokens:
@@ -149,4 +169,5 @@ def parse(question: QuestionNode, lang: str, text: str,
         labels = [choice.text[lang] for choice in choices]
         words = [in_language(choice.words, lang) for choice in choices]
         return parse_one_of(text, labels, words)
-    return parse_all_that_apply(text, len(choices), in_language(extra.none, lang))
+    return parse_all_that_apply(text, len(choices), in_language(extra.none, lang),
+                                [choice.text[lang] for choice in choices])

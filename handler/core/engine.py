@@ -4,9 +4,14 @@ No I/O here: no Flask, no boto3, no Twilio. `start` and `step` return a Step
 holding the new state (a small JSON-friendly dict), the replies to give (as
 data, rendered by each channel) and the outcome if one was reached.
 
-Order of precedence for every input: emergencies found in the text, then
-commands (RESTART, HELP, BACK), then a pending emergency confirmation, then
-the answer to the current question.
+Order of precedence for every input: emergencies and red flags found in the
+text, then commands (RESTART, HELP, BACK), then a pending confirmation, then
+the findings said in words and the answer to the current question.
+
+Findings said in words count as if picked: they are kept (as their concept
+codes) whenever they are said, a question they already answer is skipped or
+asked with a note of what was said, and the conversation ends in the highest
+disposition of everything reported. Unsure words get one yes/no question.
 """
 from __future__ import annotations
 
@@ -14,12 +19,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from handler.core import answers
-from handler.core.disposition import Disposition
+from handler.core.disposition import RANK, Disposition
 from handler.core.emergency_scan import EmergencyCheck
 from handler.core.events import Event
 from handler.core.flow import Flow
 from handler.core.nodes import MessageNode, OutcomeNode, QuestionKind, QuestionNode, RouteNode
 from handler.core.position import Position
+from handler.core.reader import Reading
 from handler.core.state import State
 
 MAX_MISSES = 2          # answers not understood in a row before the safe advice
@@ -122,16 +128,22 @@ def question_at(flow: Flow, node_id: str, lang: str) -> Question:
 
 
 def confirm_question(flow: Flow, concept: str, lang: str) -> Question:
-    """The question that confirms a possible emergency."""
-    check = flow.checks_by_concept[concept]
-    return Question(str(Position(confirm=concept)), QuestionKind.YES_NO, check.confirm[lang],
+    """The yes/no question that confirms a finding said unsure (an emergency, a red flag
+    or any other finding the flow asks about)."""
+    check = flow.checks_by_concept.get(concept)
+    text = check.confirm if check is not None else flow.confirm_text(concept)
+    return Question(str(Position(confirm=concept)), QuestionKind.YES_NO, text[lang],
                     ("Yes", "No"), (concept, None), confirming=True)
+
+
+def _confirmable(flow: Flow, concept: str) -> bool:
+    return concept in flow.checks_by_concept or concept in flow.dispositions
 
 
 def question_for(flow: Flow, position: Position, lang: str) -> Question | None:
     """The question asked at a position (None: the advice, or nothing this flow asks)."""
     if position.confirm is not None:
-        known = position.confirm in flow.checks_by_concept
+        known = _confirmable(flow, position.confirm)
         return confirm_question(flow, position.confirm, lang) if known else None
     if position.question is None or flow.question(position.question) is None:
         return None
@@ -193,7 +205,13 @@ def _advance(flow: Flow, state: State, node_id: str, replies: list[Reply], event
     for _ in range(MAX_HOPS):
         node = flow.nodes[node_id]
         if isinstance(node, QuestionNode):
+            reported = findings(flow, state)
+            skip_to = _answered_in_words(node, reported)
+            if skip_to is not None:
+                node_id = skip_to
+                continue
             state = {**state, "node": node_id, "misses": 0, "check": None}
+            replies.extend(_already_said(flow, node, reported, state["lang"]))
             replies.append(question_at(flow, node_id, state["lang"]))
             return Step(state, tuple(replies), None, event)
         if isinstance(node, OutcomeNode):
@@ -204,6 +222,69 @@ def _advance(flow: Flow, state: State, node_id: str, replies: list[Reply], event
         elif isinstance(node, RouteNode):
             node_id = node.next_for(flow.disposition_of(findings(flow, state)))
     raise RuntimeError(f"flow {flow.id} loops without reaching a question or outcome")
+
+
+def _answered_in_words(node: QuestionNode, reported: Sequence[str]) -> str | None:
+    """Where a question leads when what was said in words already answers it, or None
+    when it still needs asking: a yes/no question whose finding was said, a choice of
+    one that was said, or a list in which something said leads on at once."""
+    concepts = node.concepts()
+    said = [i for i, concept in enumerate(concepts) if concept is not None and concept in reported]
+    if not said:
+        return None
+    if node.kind == QuestionKind.ALL_THAT_APPLY:
+        leading = [i for i in said if node.choices[i].next is not None]
+        if leading or len(said) == len(node.choices):
+            return node.next_after(tuple(leading or said))
+        return None
+    return node.next_after((said[0],))
+
+
+def _already_said(flow: Flow, node: QuestionNode, reported: Sequence[str], lang: str) -> list[Reply]:
+    """A note before a list question of what the patient already said of it, so it is
+    not asked for blind."""
+    labels = [choice.text[lang] for choice in node.choices if choice.concept in reported]
+    if not labels or "already_said" not in flow.texts:
+        return []
+    return [Message(flow.text("already_said", lang).format(finding="; ".join(labels)), key="already_said")]
+
+
+def _said_in_words(flow: Flow, state: State, reading: Reading) -> State:
+    """The state with every finding said plainly in words kept, once each."""
+    known = findings(flow, state)
+    new = [code for code in reading.clear
+           if code in flow.dispositions and code not in known and code not in flow.checks_by_concept]
+    if not new:
+        return state
+    return {**state, "answers": [*state["answers"], *([code] for code in new)]}
+
+
+def _first_unsure(flow: Flow, state: State, reading: Reading) -> str | None:
+    """A finding said unsure and not known yet: one yes/no question confirms it."""
+    known = findings(flow, state)
+    return next((code for code in reading.possible
+                 if code not in known and code not in flow.checks_by_concept and _confirmable(flow, code)), None)
+
+
+def _advice_route(flow: Flow) -> str | None:
+    """The node that picks the advice by disposition (None: the flow has no such node)."""
+    return next((node_id for node_id, node in flow.nodes.items() if isinstance(node, RouteNode)), None)
+
+
+def _raises(flow: Flow, state: State, before: Sequence[str]) -> bool:
+    """True when what is reported now reaches a higher disposition than `before` did."""
+    now, then = flow.disposition_of(findings(flow, state)), flow.disposition_of(before)
+    return now is not None and (then is None or RANK[now] > RANK[then])
+
+
+def _more_after_advice(flow: Flow, state: State, before: Sequence[str]) -> Step:
+    """After the advice, a finding said in words that raises the disposition gets the new
+    advice; one that does not is kept and the patient is told they have their advice."""
+    lang = state["lang"]
+    route = _advice_route(flow)
+    if route is not None and _raises(flow, state, before):
+        return _advance(flow, state, route, [], Event.ANSWERED)
+    return Step(state, (_said(flow, "finished", lang),), None, Event.FINISHED)
 
 
 def _emergency(flow: Flow, state: State, checks: Sequence[EmergencyCheck]) -> Step:
@@ -226,11 +307,18 @@ def start(flow: Flow, lang: str = "en", text: str | None = None) -> Step:
         detection = flow.scanner(lang).scan(text)
         if detection.clear:
             return _emergency(flow, state, detection.clear)
+        reading = flow.reader(lang).read(text)
+        state = _said_in_words(flow, state, reading)
         if detection.possible:
             concept = detection.possible[0].concept
             state = {**state, "check": concept}
             return Step(state, (_said(flow, "opening", lang),
                                 confirm_question(flow, concept, lang)), None, Event.CONFIRM_EMERGENCY)
+        unsure = _first_unsure(flow, state, reading)
+        if unsure is not None:
+            state = {**state, "check": unsure}
+            return Step(state, (_said(flow, "opening", lang), confirm_question(flow, unsure, lang)),
+                        None, Event.CONFIRM_FINDING)
     return _advance(flow, state, flow.start, [_said(flow, "opening", lang)], Event.STARTED)
 
 
@@ -250,12 +338,26 @@ def _not_understood(flow: Flow, state: State) -> Step:
     check = state["check"]
     if misses >= MAX_MISSES and check:
         # No clear answer to "are you having chest pain now?": treat it as yes.
-        return _emergency(flow, {**state, "check": None}, [flow.checks_by_concept[check]])
+        return _confirmed(flow, state, check)
     if misses >= MAX_MISSES:
         return _finish(flow, {**state, "misses": misses}, flow.fallback, [], Event.FALLBACK)
     state = {**state, "misses": misses}
     return Step(state, (_said(flow, "not_understood", state["lang"]),
                         _asking(flow, state)), None, Event.NOT_UNDERSTOOD)
+
+
+def _confirmed(flow: Flow, state: State, concept: str) -> Step:
+    """A yes (or no clear answer) to a confirming question: an emergency or red flag gets
+    its advice; another finding is kept and the conversation goes on where it was."""
+    state = {**state, "check": None, "misses": 0}
+    check = flow.checks_by_concept.get(concept)
+    if check is not None:
+        return _emergency(flow, state, [check])
+    before = findings(flow, state)
+    state = {**state, "answers": [*state["answers"], [concept]]}
+    if state["done"]:
+        return _more_after_advice(flow, state, before)
+    return _advance(flow, state, state["node"], [], Event.ANSWERED)
 
 
 def _record(flow: Flow, state: State, picked: tuple[int, ...]) -> Step:
@@ -275,8 +377,13 @@ def _back(flow: Flow, state: State) -> Step:
     if not state["answers"]:
         return Step(state, (_said(flow, "back_unavailable", lang),
                             _asking(flow, state)), None, Event.BACK)
-    previous_node = state["answers"][-1][0]  # emergencies end the talk, so this is a question
-    state = {**state, "answers": state["answers"][:-1], "node": previous_node, "misses": 0}
+    answered = [i for i, entry in enumerate(state["answers"]) if len(entry) == 2]
+    if not answered:
+        return Step(state, (_said(flow, "back_unavailable", lang), _asking(flow, state)), None, Event.BACK)
+    last = answered[-1]    # a finding said in words is kept: only a picked answer is taken back
+    previous_node = state["answers"][last][0]
+    answers_left = [entry for i, entry in enumerate(state["answers"]) if i != last]
+    state = {**state, "answers": answers_left, "node": previous_node, "misses": 0}
     return Step(state, (_asking(flow, state),), None, Event.BACK)
 
 
@@ -297,13 +404,20 @@ def step(flow: Flow, state: State, text: str) -> Step:
         tail = (question,) if question else (_said(flow, "finished", lang),)
         return Step(state, (_said(flow, "help", lang), *tail), None, Event.HELP)
 
+    reading = flow.reader(lang).read(text)
+    before = findings(flow, state)
+    state = _said_in_words(flow, state, reading)      # kept whatever else the message does
     if state["done"]:
         if detection.possible:
             concept = detection.possible[0].concept
             state = {**state, "check": concept}
             return Step(state, (confirm_question(flow, concept, lang),), None, Event.CONFIRM_EMERGENCY)
         if state["check"] is None:  # advice given: BACK cannot undo it, RESTART can
-            return Step(state, (_said(flow, "finished", lang),), None, Event.FINISHED)
+            unsure = _first_unsure(flow, state, reading)
+            if unsure is not None and not _raises(flow, state, before):
+                state = {**state, "check": unsure}
+                return Step(state, (confirm_question(flow, unsure, lang),), None, Event.CONFIRM_FINDING)
+            return _more_after_advice(flow, state, before)
 
     if _is_command(flow, "back", lang, said):
         return _back(flow, state)
@@ -312,7 +426,7 @@ def step(flow: Flow, state: State, text: str) -> Step:
     if check:
         picked = answers.parse_yes_no(text)
         if picked == (0,):
-            return _emergency(flow, {**state, "check": None}, [flow.checks_by_concept[check]])
+            return _confirmed(flow, state, check)
         if picked == (1,):
             state = {**state, "check": None, "misses": 0}
             question = current_question(flow, state)
@@ -324,8 +438,37 @@ def step(flow: Flow, state: State, text: str) -> Step:
         concept = detection.possible[0].concept
         state = {**state, "check": concept, "misses": 0}
         return Step(state, (confirm_question(flow, concept, lang),), None, Event.CONFIRM_EMERGENCY)
+    return _answer(flow, state, text, reading, before)
 
-    picked = answers.parse(_question(flow, state["node"]), lang, text, flow.answer_words)
+
+def _answer(flow: Flow, state: State, text: str, reading: Reading, before: Sequence[str]) -> Step:
+    """An answer to the current question: by number or word, or in the patient's own words
+    (the findings said in words are already kept; what they say of this question answers it)."""
+    lang = state["lang"]
+    node = _question(flow, state["node"])
+    picked = answers.parse(node, lang, text, flow.answer_words)
     if picked is None:
-        return _not_understood(flow, state)
-    return _record(flow, state, picked)
+        picked = _picked_in_words(node, reading)
+    if picked is not None:
+        return _record(flow, state, picked)
+    unsure = _first_unsure(flow, state, reading)
+    if unsure is not None:
+        state = {**state, "check": unsure, "misses": 0}
+        return Step(state, (confirm_question(flow, unsure, lang),), None, Event.CONFIRM_FINDING)
+    if findings(flow, state) != before:   # understood, but not as an answer to this question
+        return Step({**state, "misses": 0}, (*_already_said(flow, node, findings(flow, state), lang),
+                                             question_at(flow, node.id, lang)), None, Event.ANSWERED)
+    return _not_understood(flow, state)
+
+
+def _picked_in_words(node: QuestionNode, reading: Reading) -> tuple[int, ...] | None:
+    """The choices the patient's own words pick: the findings of this question said plainly.
+    A yes/no question is answered no by a denial of its finding; a list never is (a denial
+    of one choice does not answer the others)."""
+    concepts = node.concepts()
+    said = tuple(i for i, concept in enumerate(concepts) if concept is not None and concept in reading.clear)
+    if said:
+        return said if node.kind == QuestionKind.ALL_THAT_APPLY else said[:1]
+    if node.kind == QuestionKind.YES_NO and node.concept in reading.denied:
+        return (1,)
+    return None

@@ -16,6 +16,7 @@ class Event(StrEnum):
     HELP = "help"
     EMERGENCY = "emergency"
     CONFIRM_EMERGENCY = "confirm_emergency"
+    CONFIRM_FINDING = "confirm_finding"   # a finding said unsure in words, asked yes or no
     FINISHED = "finished"
     # keywords around the engine
     OPTED_OUT = "opted_out"

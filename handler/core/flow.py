@@ -10,8 +10,10 @@ from typing import Any
 
 from handler.core.disposition import DISPOSITIONS, RANK, Disposition, disposition_from, highest
 from handler.core.emergency_scan import EmergencyCheck, EmergencyScanner
+from handler.core.reader import Reader
 from handler.core.nodes import Node, OutcomeNode, QuestionKind, QuestionNode, node_from_json
-from handler.core.texts import AnswerWords, Commands, Negation, Texts, Words, texts_from, words_from
+from handler.core.texts import AnswerWords, ByLanguage, Commands, Texts, Words, texts_from, words_from
+from handler.core.vocabulary import EMPTY, Vocabulary
 
 __all__ = ["DISPOSITIONS", "RANK", "Disposition", "Flow", "FlowError", "Voice", "highest", "parse_flow"]
 
@@ -51,8 +53,9 @@ class Flow:
     nodes: Mapping[str, Node]
     dispositions: Mapping[str, Disposition | None]   # every concept code the flow may use
     answer_words: AnswerWords = AnswerWords()
-    negation: Negation = Negation()
+    vocabulary: Vocabulary = EMPTY
     source: str = ""
+    _readers: dict[str, Reader] = field(default_factory=dict, compare=False, repr=False)
     _scanners: dict[str, EmergencyScanner] = field(default_factory=dict, compare=False, repr=False)
 
     def text(self, key: str, lang: str) -> str:
@@ -60,9 +63,61 @@ class Flow:
         return self.texts[key][lang]
 
     @cached_property
+    def red_flag_checks(self) -> tuple[EmergencyCheck, ...]:
+        """The red flags, as checks that act wherever they are said in words: each leads
+        where picking it leads, and is confirmed with the flow's `confirm_finding` text."""
+        checks = []
+        for node in self.nodes.values():
+            if not isinstance(node, QuestionNode):
+                continue
+            for concept, target in node.leads_at_once():
+                outcome = self.outcome(target)
+                if outcome is not None and outcome.disposition == Disposition.EMERGENCY:
+                    checks.append(EmergencyCheck(concept, target, self.confirm_text(concept)))
+        return tuple(checks)
+
+    @cached_property
     def checks_by_concept(self) -> Mapping[str, EmergencyCheck]:
-        """The emergency checks by the concept each looks for."""
-        return {check.concept: check for check in self.emergency_checks}
+        """Every finding that acts at once, by concept: emergency checks, then red flags."""
+        checks = {check.concept: check for check in self.red_flag_checks}
+        checks.update((check.concept, check) for check in self.emergency_checks)
+        return checks
+
+    def asking_node(self, concept: str) -> str | None:
+        """The question that asks about a finding (None: no question does)."""
+        for node in self.nodes.values():
+            if isinstance(node, QuestionNode) and concept in node.concepts():
+                return node.id
+        return None
+
+    def finding_label(self, concept: str, lang: str) -> str | None:
+        """How the flow names a finding to the patient: the text of the choice that reports it."""
+        for node in self.nodes.values():
+            if isinstance(node, QuestionNode):
+                for choice in node.choices:
+                    if choice.concept == concept:
+                        return choice.text[lang]
+        return None
+
+    def confirm_text(self, concept: str) -> Texts:
+        """The yes/no question that confirms a finding said unsure: a yes/no question's own
+        text, or the flow's `confirm_finding` text around the choice that reports it."""
+        for node in self.nodes.values():
+            if isinstance(node, QuestionNode) and node.kind == QuestionKind.YES_NO and node.concept == concept:
+                return node.text
+            for choice in node.choices if isinstance(node, QuestionNode) else ():
+                if choice.concept == concept and choice.confirm is not None:
+                    return choice.confirm
+        template = self.texts.get("confirm_finding")
+        return ByLanguage({lang: template[lang].format(finding=self.finding_label(concept, lang) or concept)
+                           for lang in self.languages if template is not None and lang in template})
+
+    def reader(self, lang: str) -> Reader:
+        """The free-text reader for one language, made on first use."""
+        if lang not in self._readers:
+            rules = {check.concept: check.rules for check in self.emergency_checks}
+            self._readers[lang] = Reader.from_vocabulary(self.vocabulary, lang, rules)
+        return self._readers[lang]
 
     def question(self, node_id: str) -> QuestionNode | None:
         """The question node of that id (None: no such node, or not a question)."""
@@ -77,7 +132,8 @@ class Flow:
     def scanner(self, lang: str) -> EmergencyScanner:
         """The emergency scanner for one language, made on first use."""
         if lang not in self._scanners:
-            self._scanners[lang] = EmergencyScanner(self.emergency_checks, self.negation, lang)
+            acting = (*self.emergency_checks, *self.red_flag_checks)
+            self._scanners[lang] = EmergencyScanner(acting, self.reader(lang))
         return self._scanners[lang]
 
     def disposition_of(self, findings: Iterable[str]) -> Disposition | None:
@@ -85,8 +141,10 @@ class Flow:
         return highest(self.dispositions.get(code) for code in findings)
 
 
-def parse_flow(data: Mapping[str, Any], dispositions: Mapping[str, str | None], source: str = "") -> Flow:
-    """A flow file's JSON (already checked against the schema) and the concept codes' dispositions."""
+def parse_flow(data: Mapping[str, Any], dispositions: Mapping[str, str | None], source: str = "",
+               vocabulary: Vocabulary = EMPTY) -> Flow:
+    """A flow file's JSON (already checked against the schema), the concept codes' dispositions
+    and the flow's vocabulary."""
     return Flow(
         id=data["id"],
         version=data["version"],
@@ -103,6 +161,6 @@ def parse_flow(data: Mapping[str, Any], dispositions: Mapping[str, str | None], 
         nodes=MappingProxyType({node_id: node_from_json(node_id, node) for node_id, node in data["nodes"].items()}),
         dispositions=MappingProxyType({code: disposition_from(d) for code, d in dispositions.items()}),
         answer_words=AnswerWords.from_json(data.get("answer_words")),
-        negation=Negation.from_json(data.get("negation")),
+        vocabulary=vocabulary,
         source=source,
     )

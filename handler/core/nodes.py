@@ -39,10 +39,12 @@ class Choice:
     concept: str | None = None       # what picking it reports
     next: str | None = None          # where it leads (one_of), or leads at once (a red flag)
     words: Words = NO_WORDS          # answers that pick it besides its number
+    confirm: Texts | None = None     # the yes/no question that checks it when said unsure in words
 
     @classmethod
     def from_json(cls, raw: Mapping[str, Any]) -> Choice:
-        return cls(texts_from(raw["text"]), raw.get("concept"), raw.get("next"), words_from(raw.get("words")))
+        return cls(texts_from(raw["text"]), raw.get("concept"), raw.get("next"), words_from(raw.get("words")),
+                   texts_from(raw["confirm"]) if "confirm" in raw else None)
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,17 @@ class QuestionNode:
             return chosen[0].next or ""
         overrides = [choice.next for choice in chosen if choice.next is not None]
         return overrides[0] if overrides else (self.next or "")
+
+    def leads_at_once(self) -> Iterator[tuple[str, str]]:
+        """(concept, node id) for each answer that leads somewhere of its own (a red flag
+        picked goes straight to its advice)."""
+        if self.kind == QuestionKind.YES_NO:
+            if self.concept is not None:
+                yield self.concept, self.yes
+            return
+        for choice in self.choices:
+            if choice.concept is not None and choice.next is not None:
+                yield choice.concept, choice.next
 
     def edges(self) -> Iterator[Edge]:
         """(label, node id) for every edge out of this node."""

@@ -28,9 +28,11 @@ from dataclasses import dataclass, field
 from rapidfuzz.distance import OSA
 
 from handler.core.answers import normalize
+from handler.core.vocabulary import ConceptWords, NegationWords, Vocabulary
 
 GAP = "*"
 GAP_WORDS = 3             # how many words one `*` may stand for
+RECENT_KEPT = 16          # readings kept for the messages just read
 CUE_REACH = 4             # how far before a phrase a cue or hedge may stand (fillers between)
 CLEAR, POSSIBLE, DENIED = "clear", "possible", "denied"
 ORDER = {CLEAR: 3, POSSIBLE: 2, DENIED: 1}    # a clear finding wins over an unsure one, and both over a denial
@@ -91,6 +93,10 @@ def _words(phrases: Iterable[str]) -> tuple[tuple[str, ...], ...]:
     return tuple(words for words in map(_phrase_words, phrases) if words and GAP not in (words[0], words[-1]))
 
 
+def _by_strength(words: ConceptWords) -> tuple[tuple[str, ...], ...]:
+    return words.clear, words.possible, words.denied
+
+
 def _one_deletions(word: str) -> set[str]:
     return {word[:i] + word[i + 1:] for i in range(len(word))}
 
@@ -140,22 +146,24 @@ class Reader:
                 for key in _one_deletions(word) | {word}:
                     self._near.setdefault(key, set()).add(word)
         self._fuzzy_cache: dict[str, tuple[str, ...]] = {}
+        self._recent: dict[str, Reading] = {}   # one message is read by several layers in turn
 
     @classmethod
-    def from_vocabulary(cls, vocabulary: Mapping, lang: str,
+    def from_vocabulary(cls, vocabulary: Vocabulary, lang: str,
                         rules: Mapping[str, ConceptRules] | None = None) -> Reader:
-        """A reader for one language of a vocabulary file's data."""
+        """A reader for one language of a flow's vocabulary."""
         phrases = [Phrase(concept, strength, words)
-                   for concept, by_lang in vocabulary["concepts"].items()
-                   for strength in (CLEAR, POSSIBLE, DENIED)
-                   for words in _words(by_lang.get(lang, {}).get(strength, ()))]
-        negation = vocabulary.get("negation", {}).get(lang, {})
+                   for concept in vocabulary.concepts
+                   for strength, listed in zip((CLEAR, POSSIBLE, DENIED), _by_strength(vocabulary.words(concept, lang)),
+                                               strict=True)
+                   for words in _words(listed)]
+        negation = vocabulary.negation.get(lang, NegationWords())
 
-        def single(name: str) -> frozenset[str]:
-            return frozenset(normalize(w) for w in negation.get(name, ()))
+        def single(words: Iterable[str]) -> frozenset[str]:
+            return frozenset(normalize(w) for w in words)
 
-        return cls(phrases, _words(negation.get("cues", ())), _words(negation.get("hedges", ())),
-                   single("fillers"), single("clause_breaks"), single("joiners"), single("not_typos"),
+        return cls(phrases, _words(negation.cues), _words(negation.hedges), single(negation.fillers),
+                   single(negation.clause_breaks), single(negation.joiners), single(negation.not_typos),
                    rules or {})
 
     # -- matching ------------------------------------------------------------------------
@@ -285,6 +293,15 @@ class Reader:
 
     def read(self, text: str) -> Reading:
         """The concepts the message reports: plainly, unsure, or denied."""
+        reading = self._recent.get(text)
+        if reading is None:
+            reading = self._read(text)
+            if len(self._recent) >= RECENT_KEPT:
+                self._recent.pop(next(iter(self._recent)))
+            self._recent[text] = reading
+        return reading
+
+    def _read(self, text: str) -> Reading:
         strongest: dict[str, str] = {}
         for words in self.clauses(text):
             for concept, verdict in self._clause_verdicts(words).items():

@@ -9,12 +9,15 @@ from pathlib import Path
 from typing import Any
 
 from handler.core.flow import Flow, FlowError, parse_flow
+from handler.core.vocabulary import Vocabulary, parse_vocabulary
 
 # The flows this repository ships (TRIAGE_FLOWS_DIR, read by Settings, may name another folder).
 FLOWS_DIR = Path(__file__).resolve().parents[2] / "flows"
 SCHEMA_FILE = "flow.schema.json"
 CONCEPTS_FILE = "concepts.json"
-NOT_FLOWS = {SCHEMA_FILE, CONCEPTS_FILE}
+VOCABULARY_SCHEMA_FILE = "vocabulary.schema.json"
+VOCABULARY_SUFFIX = ".vocabulary.json"
+NOT_FLOWS = {SCHEMA_FILE, CONCEPTS_FILE, VOCABULARY_SCHEMA_FILE}
 
 
 def read_json(path: Path) -> Any:
@@ -54,24 +57,44 @@ def schema_problems(data: Any, validator: Any = None) -> list[str]:
 
 
 def flow_files(directory: Path = FLOWS_DIR) -> list[Path]:
-    return sorted(p for p in directory.glob("*.json") if p.name not in NOT_FLOWS)
+    return sorted(p for p in directory.glob("*.json")
+                  if p.name not in NOT_FLOWS and not p.name.endswith(VOCABULARY_SUFFIX))
 
 
-def load_flow(path: Path, concepts: Mapping[str, str | None] | None = None, validator: Any = None) -> Flow:
-    """Read and schema-check one flow file. Raises FlowError naming the first problems."""
+def vocabulary_path(flow_path: Path, data: Mapping[str, Any]) -> Path:
+    """Where a flow's vocabulary file is: named by the flow, beside it."""
+    return flow_path.parent / str(data.get("vocabulary", flow_path.stem + VOCABULARY_SUFFIX))
+
+
+def load_vocabulary(path: Path, validator: Any = None) -> Vocabulary:
+    """Read and schema-check a vocabulary file. Raises FlowError naming the first problems."""
+    data = read_json(path)
+    problems = schema_problems(data, validator or schema_validator(FLOWS_DIR / VOCABULARY_SCHEMA_FILE))
+    if problems:
+        raise FlowError(f"{path}: " + "; ".join(problems[:5]))
+    return parse_vocabulary(data)
+
+
+def load_flow(path: Path, concepts: Mapping[str, str | None] | None = None, validator: Any = None,
+              vocabulary_validator: Any = None) -> Flow:
+    """Read and schema-check one flow file and its vocabulary. Raises FlowError naming the
+    first problems."""
     data = read_json(path)
     problems = schema_problems(data, validator)
     if problems:
         raise FlowError(f"{path}: " + "; ".join(problems[:5]))
-    return parse_flow(data, concepts if concepts is not None else load_concepts(), source=str(path))
+    vocabulary = load_vocabulary(vocabulary_path(path, data), vocabulary_validator)
+    return parse_flow(data, concepts if concepts is not None else load_concepts(), source=str(path),
+                      vocabulary=vocabulary)
 
 
 def load_flows(directory: Path = FLOWS_DIR) -> dict[str, Flow]:
     """Every flow in the folder, by id. Done once at cold start."""
     concepts = load_concepts(directory / CONCEPTS_FILE)
     validator = schema_validator(directory / SCHEMA_FILE, check_schema=False)
+    vocabulary_validator = schema_validator(directory / VOCABULARY_SCHEMA_FILE, check_schema=False)
     flows = {}
     for path in flow_files(directory):
-        flow = load_flow(path, concepts, validator)
+        flow = load_flow(path, concepts, validator, vocabulary_validator)
         flows[flow.id] = flow
     return flows

@@ -3,7 +3,9 @@ webhook path (signed requests into the app, sessions in DynamoDB).
 
 The scripted patient only reads what the line sends: it recognises the
 question in the line's last message by its text in the flow, answers from its
-list of present findings, and the disposition is read off the advice sent.
+list of present findings (and says yes when the line checks something it said
+in words), and the disposition is read off the advice sent; the findings and
+language come from the session the line stored.
 Input and output follow the project's vignette format (JSON list in, JSON
 Lines out, a summary line on stderr)."""
 from __future__ import annotations
@@ -11,14 +13,17 @@ from __future__ import annotations
 import json
 import secrets
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from handler.infra import logs
 from handler.channels.sms import rendering
-from handler.core.engine import Question, confirm_question, question_at, question_for
+from handler.core.engine import Question, confirm_question, findings, is_current, question_at, question_for
 from handler.core.disposition import Disposition
 from handler.core.flow import RANK, Flow
 from handler.core.nodes import OutcomeNode, QuestionKind, QuestionNode
+from handler.core.state import State
+from handler.infra.pseudonyms import pseudonym
 from handler.tools.local_line import SignedClient, local_settings
 from handler.channels.sms.segments import segments
 from handler.tools.twiml_reading import sms_messages, twiml_verbs
@@ -38,7 +43,8 @@ def known_questions(flow: Flow, lang: str) -> list[KnownQuestion]:
     most specific text wins)."""
     questions = [question_at(flow, node_id, lang) for node_id, node in flow.nodes.items()
                  if isinstance(node, QuestionNode)]
-    questions += [confirm_question(flow, concept, lang) for concept in flow.checks_by_concept]
+    confirmable = {*flow.checks_by_concept, *(code for code in flow.dispositions if flow.asking_node(code))}
+    questions += [confirm_question(flow, concept, lang) for concept in sorted(confirmable)]
     known = [KnownQuestion(q, rendering.question_text(flow, lang, q)) for q in questions]
     return sorted(known, key=lambda k: -len(k.sms))
 
@@ -54,10 +60,12 @@ def advice_openings(flow: Flow, lang: str) -> list[tuple[str, Disposition | None
     return openings
 
 
-def answer(question: Question, present: set[str]) -> str:
-    """What the scripted patient replies."""
+def answer(question: Question, present: set[str], said: set[str] = frozenset()) -> str:
+    """What the scripted patient replies: from what is present; a question that confirms
+    something the patient said in words is answered yes."""
     if question.kind == QuestionKind.YES_NO:
-        return "yes" if question.concepts[0] in present else "no"
+        meant = present | said if question.confirming else present
+        return "yes" if question.concepts[0] in meant else "no"
     if question.kind == QuestionKind.ALL_THAT_APPLY:
         picked = [str(n) for n, code in enumerate(question.concepts, 1) if code in present]
         return " ".join(picked) or "0"
@@ -75,11 +83,13 @@ class Patient:
         self.flow = flow
         self.lang = vignette.get("language", "en")
         self.present = set(vignette["present"])
+        self.said_in_words = set(vignette.get("opening_means", ()))   # what the patient said, not picked
         self.volunteer = vignette.get("volunteer")
         self.transcript: list[dict] = []
         self.reached: list[str] = []
         self.answered = 0
         self.openings = advice_openings(flow, self.lang)
+        self.volunteered_means = set((self.volunteer or {}).get("means", ()))
 
     def heard(self, text: str) -> None:
         self.transcript.append({"from": "line", "text": text})
@@ -95,19 +105,30 @@ class Patient:
         """The volunteered text, once: after N answers, or right after the advice."""
         if self.volunteer and (self.answered == self.volunteer["after"] or not asked):
             text, self.volunteer = self.volunteer["text"], None
+            self.said_in_words.update(self.volunteered_means)
             return text
         return None
 
-    def result(self, vignette: dict, segments_sent: int) -> dict:
+    def result(self, vignette: dict, segments_sent: int, recorded: State | None) -> dict:
         disposition = max(self.reached, key=RANK.__getitem__) if self.reached else "none"
         result = {"id": vignette["id"], "disposition": disposition}
         if "expected" in vignette:
             result["expected"] = vignette["expected"]
-        result.update(turns=self.turns(), segments=segments_sent, transcript=self.transcript)
+        result.update(turns=self.turns(), segments=segments_sent,
+                      findings=findings(self.flow, recorded) if recorded else [],
+                      language=recorded["lang"] if recorded else self.lang, transcript=self.transcript)
         return result
 
 
-def run_sms(flow: Flow, client: SignedClient, vignette: dict, number: str) -> dict:
+def stored_state(app: Any, key: str) -> State | None:
+    """The conversation as the line stored it (its findings, its language)."""
+    line = app.extensions["triage_line"]
+    state = line.store.load(key).state
+    return state if state is not None and is_current(line.flow, state) else None
+
+
+def run_sms(app: Any, client: SignedClient, vignette: dict, number: str, hash_key: str) -> dict:
+    flow = app.extensions["triage_line"].flow
     patient = Patient(flow, vignette)
     questions = known_questions(flow, patient.lang)
     sent_segments = 0
@@ -132,9 +153,9 @@ def run_sms(flow: Flow, client: SignedClient, vignette: dict, number: str) -> di
             continue
         if asked is None:
             break  # advice given (or nothing asked): the conversation is over
-        messages = send(answer(asked, patient.present))
-        patient.answered += 1
-    return patient.result(vignette, sent_segments)
+        messages = send(answer(asked, patient.present, patient.said_in_words))
+        patient.answered += not asked.confirming
+    return patient.result(vignette, sent_segments, stored_state(app, "sms#" + pseudonym(hash_key, number)))
 
 
 def spoken_answer(question: Question, reply: str) -> str:
@@ -144,8 +165,9 @@ def spoken_answer(question: Question, reply: str) -> str:
     return "yes" if reply == "1" else "no"
 
 
-def run_voice(flow: Flow, client: SignedClient, vignette: dict, call_id: str) -> dict:
+def run_voice(app: Any, client: SignedClient, vignette: dict, call_id: str, hash_key: str) -> dict:
     """A phone call: follows the TwiML as Twilio would (Say, Gather, Redirect, Hangup)."""
+    flow = app.extensions["triage_line"].flow
     patient = Patient(flow, vignette)
     by_speech = vignette.get("input", "dtmf") == "speech"
     call = {"CallSid": call_id, "AccountSid": "AC" + "0" * 32, "From": "+15555550199",
@@ -180,13 +202,15 @@ def run_voice(flow: Flow, client: SignedClient, vignette: dict, call_id: str) ->
             reply = answer(question, patient.present)
         else:  # a yes/no question, or one item of a list: a key (1 yes, 2 no), as the prompt asks
             concept = question.concepts[item if question.kind == QuestionKind.ALL_THAT_APPLY else 0]
-            reply = "1" if concept in patient.present else "2"
+            meant = patient.present | patient.said_in_words if question.confirming else patient.present
+            reply = "1" if concept in meant else "2"
         said = spoken_answer(question, reply) if by_speech else reply
         patient.said(said)
-        patient.answered += question.kind != QuestionKind.ALL_THAT_APPLY or item + 1 == len(question.choices)
+        patient.answered += not question.confirming and (
+            question.kind != QuestionKind.ALL_THAT_APPLY or item + 1 == len(question.choices))
         params = {"SpeechResult": said, "Confidence": "0.9"} if by_speech else {"Digits": reply}
         response = client.post(path_of(gather["action"]), {**call, **params})
-    return patient.result(vignette, 0)
+    return patient.result(vignette, 0, stored_state(app, "call#" + pseudonym(hash_key, call_id)))
 
 
 def asked_at(flow: Flow, place: Place | None) -> tuple[Question, int] | None:
@@ -227,12 +251,12 @@ def run_vignettes(vignettes: list[dict]) -> list[dict]:
     with local_settings() as (settings, _supplied):
         app = create_app(settings)
         client = SignedClient(app, settings)
-        flow = app.extensions["triage_line"].flow
         # Fresh numbers and call ids on every run: a store that outlives the run (one named by
         # DYNAMODB_ENDPOINT_URL, or a second run in this process) must not resume old conversations.
         run = secrets.randbelow(10 ** 6)
-        return [run_voice(flow, client, v, call_id=f"CA{run:08x}{n:024x}") if v.get("channel") == "voice"
-                else run_sms(flow, client, v, number=f"+1555{run:06d}{n:04d}")
+        key = settings.phone_hash_key
+        return [run_voice(app, client, v, f"CA{run:08x}{n:024x}", key) if v.get("channel") == "voice"
+                else run_sms(app, client, v, f"+1555{run:06d}{n:04d}", key)
                 for n, v in enumerate(vignettes, 1)]
 
 

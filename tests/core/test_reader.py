@@ -5,8 +5,10 @@ import pytest
 
 from handler.core.answers import normalize
 from handler.core.reader import ConceptRules, Reader
+from handler.core.vocabulary import parse_vocabulary
 
 VOCABULARY = {
+    "version": "1.0.0", "languages": ["en"], "review": {"en": {"status": "draft"}},
     "concepts": {
         "red_flag.dark_urine": {"en": {"clear": ["pee * dark", "dark pee", "pee * like cola"],
                                        "denied": ["pee is normal"]}},
@@ -24,7 +26,7 @@ RULES = {"emergency.self_harm": ConceptRules(hedged_is_clear=True, asks_when_den
 
 @pytest.fixture(scope="module")
 def reader():
-    return Reader.from_vocabulary(VOCABULARY, "en", RULES)
+    return Reader.from_vocabulary(parse_vocabulary(VOCABULARY), "en", RULES)
 
 
 @pytest.mark.parametrize("text, clear", [
