@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import sys
 
+from handler.infra import logs
 from handler.tools.local_line import local_settings
 
 SECRETS = {"TWILIO_AUTH_TOKEN", "PHONE_HASH_KEY"}
@@ -37,6 +38,8 @@ def serve(host: str, port: int, out=sys.stdout, threads: int = 8) -> int:
 
     from handler.app import create_app
 
+    logs.configure()
+    logs.libraries_as_json()       # before waitress: stderr holds JSON lines only
     with local_settings(base_url=f"http://{host}:{port}") as (settings, supplied):
         app = create_app(settings)
         describe(settings, supplied, out)
