@@ -5,31 +5,60 @@ STAMP := $(VENV)/.installed
 LAMBDA_VENV := build/lambda-venv
 LAMBDA_STAMP := $(LAMBDA_VENV)/.installed
 STAGE ?= dev
+# Every environment installs from a lock with hashes (pip-tools; `make lock` refreshes them):
+# requirements/dev.txt for .venv (runtime, dev and deploy extras), requirements/lambda.txt for
+# the Lambda venv (runtime and deploy). Both pin setuptools too, so the project itself is
+# installed without build isolation and nothing comes in unhashed.
+LOCK_DEV := requirements/dev.txt
+LOCK_LAMBDA := requirements/lambda.txt
+PIP_INSTALL_LOCKED := -m pip install --quiet --require-hashes --no-deps -r
+PIP_INSTALL_PROJECT := -m pip install --quiet --no-deps --no-build-isolation -e .
+LOCK_TOOLS := build/lock-tools
+PIP_TOOLS_VERSION := 7.6.2
+PIP_COMPILE := CUSTOM_COMPILE_COMMAND="make lock" $(LOCK_TOOLS)/bin/pip-compile --quiet --upgrade \
+	--generate-hashes --allow-unsafe --strip-extras --all-build-deps \
+	--no-emit-index-url --no-emit-find-links --no-emit-trusted-host
 # dynalite: a second, independent DynamoDB (Node, on LevelDB) the store's tests also run
-# against. Pinned to an exact version; no lock file is written (it would name a registry).
+# against. Exact version, installed with `npm ci` from tests/dynalite/package-lock.json
+# (integrity hashes; no registry URL in it: tests/dynalite/.npmrc omits them).
 DYNALITE_VERSION := 4.0.0
+DYNALITE_SOURCE := tests/dynalite
 DYNALITE_DIR := build/dynalite
 DYNALITE_STAMP := $(DYNALITE_DIR)/.installed-$(DYNALITE_VERSION)
 
-.PHONY: run test check package loadtest clean dynalite
+.PHONY: run test check package loadtest clean dynalite lock
 
-$(STAMP): pyproject.toml
+$(STAMP): $(LOCK_DEV) pyproject.toml
 	python3 -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev,deploy]'
+	$(PY) $(PIP_INSTALL_LOCKED) $(LOCK_DEV)
+	$(PY) $(PIP_INSTALL_PROJECT)
 	touch $(STAMP)
 
-$(LAMBDA_STAMP): pyproject.toml
+$(LAMBDA_STAMP): $(LOCK_LAMBDA) pyproject.toml
 	python3 -m venv $(LAMBDA_VENV)
-	$(LAMBDA_VENV)/bin/python -m pip install --quiet -e '.[deploy]'
+	$(LAMBDA_VENV)/bin/python $(PIP_INSTALL_LOCKED) $(LOCK_LAMBDA)
+	$(LAMBDA_VENV)/bin/python $(PIP_INSTALL_PROJECT)
 	touch $(LAMBDA_STAMP)
 
-$(DYNALITE_STAMP):
+$(DYNALITE_STAMP): $(DYNALITE_SOURCE)/package.json $(DYNALITE_SOURCE)/package-lock.json
 	@command -v node >/dev/null || { echo "node (v18+) and npm are needed for the dynalite tests" >&2; exit 1; }
 	rm -rf $(DYNALITE_DIR)
-	npm install --prefix $(DYNALITE_DIR) --no-package-lock --no-audit --no-fund --save-exact dynalite@$(DYNALITE_VERSION)
+	mkdir -p $(DYNALITE_DIR)
+	cp $(DYNALITE_SOURCE)/package.json $(DYNALITE_SOURCE)/package-lock.json $(DYNALITE_SOURCE)/.npmrc $(DYNALITE_DIR)/
+	npm ci --prefix $(DYNALITE_DIR) --no-audit --no-fund
 	node -e "require('./$(DYNALITE_DIR)/node_modules/dynalite')"
 	touch $(DYNALITE_STAMP)
+
+# Refresh both Python locks (newest versions within pyproject.toml's bounds) and dynalite's.
+# A lock names no registry host: the check at the end fails the target if one does.
+lock:
+	python3 -m venv $(LOCK_TOOLS)
+	$(LOCK_TOOLS)/bin/python -m pip install --quiet pip-tools==$(PIP_TOOLS_VERSION)
+	$(PIP_COMPILE) --extra dev --extra deploy -o $(LOCK_DEV) pyproject.toml
+	$(PIP_COMPILE) --extra deploy -o $(LOCK_LAMBDA) pyproject.toml
+	cd $(DYNALITE_SOURCE) && npm install --package-lock-only --no-audit --no-fund
+	! grep -nE '^\s*--(index-url|extra-index-url|find-links|trusted-host)|"resolved"' \
+		$(LOCK_DEV) $(LOCK_LAMBDA) $(DYNALITE_SOURCE)/package-lock.json
 
 dynalite: $(DYNALITE_STAMP)
 

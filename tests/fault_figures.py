@@ -42,7 +42,7 @@ from xml.etree import ElementTree
 
 from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
 
-from handler.infra import logs
+from handler.infra import logs, store_budget
 from handler.channels.voice.menu import voice_text
 from handler.app import create_app
 from handler.infra.flow_files import load_flows
@@ -746,11 +746,11 @@ def figures(matrix: Matrix, times: dict[str, list[Timed]] | None = None) -> str:
 
 def worst_case_seconds_per_call() -> float:
     """One store call at worst under CLIENT_CONFIG: every attempt connects and reads to the
-    timeout, and standard mode's backoff (at most 1 s, doubling) between attempts."""
+    timeout, and legacy mode's fixed pause between attempts (handler/infra/store_budget.py)."""
     retries = CLIENT_CONFIG.retries or {}
     attempts = retries.get("total_max_attempts") or (retries.get("max_attempts", 0) + 1)
-    backoff = sum(min(2 ** i, 20) for i in range(attempts - 1))
-    return attempts * (CLIENT_CONFIG.connect_timeout + CLIENT_CONFIG.read_timeout) + backoff
+    return store_budget.worst_case_seconds_per_call(CLIENT_CONFIG.connect_timeout, CLIENT_CONFIG.read_timeout,
+                                                    attempts)
 
 
 def main() -> int:

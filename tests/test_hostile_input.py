@@ -453,9 +453,9 @@ def test_other_methods_are_405(line, method, path):
                                   "h" * 50_000, "\x00", "example.test, evil.test:99999"])
 @pytest.mark.parametrize("path", ["/sms", "/voice"])
 def test_forged_forwarded_hosts_are_403_not_500(line, host, path):
-    """Without PUBLIC_BASE_URL the URL is rebuilt from X-Forwarded-Host. A host whose port
-    or brackets urllib cannot parse made the signature check raise (a 500); now it is a
-    request that does not come from Twilio."""
+    """Without PUBLIC_BASE_URL, X-Forwarded-Host is ignored (it once rebuilt the URL, and a
+    host whose port or brackets urllib cannot parse made the signature check raise, a 500):
+    a request that does not come from Twilio either way."""
     body = urlencoded([("From", SENDERS[0]), ("Body", "hi"), ("CallSid", CALL_SIDS[0])])
     app = create_app(replace(line.settings, public_base_url=None), store=line.store)
     del line.events[:]

@@ -103,7 +103,8 @@ def invoke(package, dynamodb_url, events, **env_extra):
     env = {"PATH": os.environ["PATH"], "TWILIO_AUTH_TOKEN": TOKEN, "PHONE_HASH_KEY": "packaged-test-hash-key",
            "SESSIONS_TABLE": "triage-sessions-dev", "AWS_REGION": "us-east-1",
            "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-           "DYNAMODB_ENDPOINT_URL": dynamodb_url, "LAMBDA_TASK_ROOT": str(unpacked), **env_extra}
+           "DYNAMODB_ENDPOINT_URL": dynamodb_url, "LAMBDA_TASK_ROOT": str(unpacked),
+           "PUBLIC_BASE_URL": f"https://{HOST}/{STAGE}", **env_extra}   # required on Lambda
     ran = subprocess.run([sys.executable, "-I", "-S", str(RUNNER), str(unpacked), str(runtime)],
                          input=json.dumps(events), capture_output=True, text=True, env=env,
                          cwd=unpacked, timeout=120)

@@ -13,9 +13,9 @@ CURLY = "\u2019"   # ’ as word processors and phones type an apostrophe
 EMOJI = "\U0001F600"  # 😀, outside the Basic Multilingual Plane: two UTF-16 units
 
 
-def test_empty_text_is_zero_segments():
+def test_empty_text_is_one_segment():
     assert units("") == 0
-    assert segments("") == 0
+    assert segments("") == 1      # an empty message is still one message
 
 
 @pytest.mark.parametrize(("length", "expected"), [

@@ -25,6 +25,7 @@ from moto import mock_aws
 from handler.core import engine
 from handler.line import id_tag
 from handler.app import create_app
+from handler.infra import logs
 from handler.infra.flow_files import load_flows
 from handler.tools.local_line import LINE_NUMBER, SignedClient
 from handler.infra.pseudonyms import pseudonym
@@ -108,13 +109,24 @@ def store(backend, table, clock):
 
 
 @pytest.fixture
-def events(caplog):
-    """The project's log events (dicts) as the app logs them."""
-    caplog.set_level(logging.DEBUG, logger="triage_line")
+def events():
+    """The project's log events (dicts) as the app logs them. A handler of its own on the
+    project's logger: its records do not propagate to the root, where caplog listens."""
+    records: list[logging.LogRecord] = []
 
-    def read() -> list[dict]:
-        return [record.fields for record in caplog.records if hasattr(record, "fields")]
-    return read
+    class Keep(logging.Handler):
+        def emit(self, record):
+            records.append(record)
+
+    keep = Keep(logging.DEBUG)
+    level = logs.logger.level
+    logs.logger.addHandler(keep)
+    logs.logger.setLevel(logging.DEBUG)
+    try:
+        yield lambda: [record.fields for record in records if hasattr(record, "fields")]
+    finally:
+        logs.logger.removeHandler(keep)
+        logs.logger.setLevel(level)
 
 
 def settings_for(table: str) -> Settings:

@@ -43,8 +43,12 @@ class Settings:
     flows_dir: Path = FLOWS_DIR
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None, require_secrets: bool = True) -> Settings:
-        """Read and check every setting; SettingsError names the first wrong one."""
+    def from_env(cls, environ: Mapping[str, str] | None = None, require_secrets: bool = True,
+                 public_base_url_required: bool = False) -> Settings:
+        """Read and check every setting; SettingsError names the first wrong one.
+        `require_secrets`: False for commands that answer no patient. `public_base_url_required`:
+        behind API Gateway (Lambda) the app cannot see the URL Twilio signs, and the forwarded
+        headers that would name it come from the client."""
         env = os.environ if environ is None else environ
 
         def value(name: str) -> str | None:
@@ -64,6 +68,9 @@ class Settings:
         if not TABLE_NAME.fullmatch(table):
             raise SettingsError("SESSIONS_TABLE must be 3 to 255 characters: letters, digits, '_', '-' or '.'")
         base_url = value("PUBLIC_BASE_URL")
+        if public_base_url_required and not base_url:
+            raise SettingsError("missing required setting: PUBLIC_BASE_URL (the base of the URL Twilio "
+                                "calls, e.g. https://abc123.execute-api.us-east-1.amazonaws.com/dev)")
         if base_url and not base_url.startswith(("https://", "http://")):
             raise SettingsError("PUBLIC_BASE_URL must start with https:// (or http:// locally)")
         return cls(

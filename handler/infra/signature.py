@@ -9,12 +9,13 @@ from twilio.request_validator import SIGNATURE_HEADER, SIGNATURE_SETTINGS_HEADER
 
 def public_base(request, public_base_url: str | None) -> str:
     """The base URL Twilio calls. Behind API Gateway or a proxy the app cannot see it,
-    so PUBLIC_BASE_URL names it; without it, rebuild it from the forwarded headers."""
+    so PUBLIC_BASE_URL names it (Lambda will not start without it; `serve` sets it from its
+    own host and port). Without it (tests, local tools) it is the URL this request reached.
+    Never X-Forwarded-*: those are the client's word, and the auth token signs for the whole
+    account, so trusting them would accept a request signed for another service's URL."""
     if public_base_url:
         return public_base_url.rstrip("/")
-    proto = request.headers.get("X-Forwarded-Proto", request.scheme).split(",")[0].strip()
-    host = request.headers.get("X-Forwarded-Host") or request.host
-    return f"{proto}://{host.split(',')[0].strip()}{request.script_root}"
+    return f"{request.scheme}://{request.host}{request.script_root}"
 
 
 def public_url(request, public_base_url: str | None) -> str:
@@ -32,8 +33,8 @@ def is_from_twilio(request, auth_token: str, public_base_url: str | None) -> boo
         return RequestValidator(auth_token).validate(public_url(request, public_base_url), request.form,
                                                      signature, algorithm)
     except ValueError:
-        # A URL the validator cannot parse, from a forged X-Forwarded-Host ("h:99999", "h:x",
-        # "[::1") when PUBLIC_BASE_URL is unset: urlparse's .port raises. Not from Twilio.
+        # A URL the validator cannot parse, from a forged Host ("h:99999", "h:x", "[::1")
+        # when PUBLIC_BASE_URL is unset: urlparse's .port raises. Not from Twilio.
         return False
 
 

@@ -27,13 +27,15 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from handler.core.session import Session
 from handler.core.state import State
-from handler.infra import logs
+from handler.infra import logs, store_budget
 
-# Short timeouts and one retry: a call takes at most 2 x (0.5 + 0.5) s plus a backoff of
-# at most 1 s, so even a message that loses a race (read, write, read, write) stays
-# inside 12 s of Twilio's 15 s; the usual read and write, inside 6 s.
-CLIENT_CONFIG = Config(connect_timeout=0.5, read_timeout=0.5,
-                       retries={"total_max_attempts": 2, "mode": "standard"})
+# Timeouts and retries from one budget (handler/infra/store_budget.py): even a message that
+# loses a race (read, write, read, write) with every attempt timing out stays inside 6 s,
+# well inside the Lambda timeout, itself well inside Twilio's 15 s.
+CLIENT_CONFIG = Config(connect_timeout=store_budget.CONNECT_TIMEOUT_SECONDS,
+                       read_timeout=store_budget.READ_TIMEOUT_SECONDS,
+                       retries={"total_max_attempts": store_budget.ATTEMPTS_PER_CALL,
+                                "mode": store_budget.RETRY_MODE})
 TTL_ATTRIBUTE = "exp"
 
 

@@ -1,19 +1,46 @@
 """`triage-line serve`: the webhook on this machine, with an embedded DynamoDB."""
 from __future__ import annotations
 
+import ipaddress
 import os
 import sys
+from urllib.parse import urlsplit
 
+from botocore.exceptions import BotoCoreError, ClientError
+
+from handler.infra import logs
+from handler.infra.settings import DEVELOPMENT_VALUES
 from handler.tools.local_line import local_settings
 
-SECRETS = {"TWILIO_AUTH_TOKEN", "PHONE_HASH_KEY"}
+SECRETS = ("TWILIO_AUTH_TOKEN", "PHONE_HASH_KEY")
+EMBEDDED_WARNING = (
+    "Sessions are kept in an embedded DynamoDB inside this process: every conversation is lost\n"
+    "when serve stops or restarts, and a patient part-way through starts over without being told.\n"
+    "To keep them, run a DynamoDB (e.g. DynamoDB Local) and set DYNAMODB_ENDPOINT_URL.\n")
+
+
+def is_loopback(host: str) -> bool:
+    """Only this machine can reach the server: 127.0.0.0/8, ::1 or the name localhost."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False          # any other name may resolve to a reachable interface
+
+
+def missing_real_secrets(environ=None) -> list[str]:
+    """The secrets the environment leaves unset or sets to the public development values."""
+    env = os.environ if environ is None else environ
+    return [name for name in SECRETS if not (env.get(name) or "").strip()
+            or env[name].strip() == DEVELOPMENT_VALUES[name]]
 
 
 def describe(settings, supplied: list[str], out) -> None:
     shown = {
         "TWILIO_AUTH_TOKEN": settings.twilio_auth_token,
         "PHONE_HASH_KEY": settings.phone_hash_key,
-        "PUBLIC_BASE_URL": settings.public_base_url or "(rebuilt from each request)",
+        "PUBLIC_BASE_URL": settings.public_base_url,
         "SESSIONS_TABLE": settings.sessions_table,
         "AWS_REGION": settings.aws_region,
         "DYNAMODB_ENDPOINT_URL": settings.dynamodb_endpoint_url,
@@ -32,14 +59,52 @@ def describe(settings, supplied: list[str], out) -> None:
         out.write(f"  {name:22} {value}  [{source}]\n")
 
 
-def serve(host: str, port: int, out=sys.stdout, threads: int = 8) -> int:
+def reachable_through(host: str, environ=None) -> str | None:
+    """What makes the server reachable from other machines, if anything: a --host that is
+    not loopback, or a PUBLIC_BASE_URL (a tunnel) that is not."""
+    env = os.environ if environ is None else environ
+    if not is_loopback(host):
+        return f"serve --host {host}"
+    public = (env.get("PUBLIC_BASE_URL") or "").strip()
+    public_host = urlsplit(public).hostname if public else None
+    if public_host and not is_loopback(public_host):
+        return f"PUBLIC_BASE_URL {public}"
+    return None
+
+
+def serve(host: str, port: int, out=sys.stdout, err=sys.stderr, threads: int = 8) -> int:
+    reachable = reachable_through(host)
+    missing = missing_real_secrets() if reachable else []
+    if missing:
+        # The development values are published in this repository: where other machines
+        # reach the line, anyone could sign requests and reverse the phone pseudonyms.
+        err.write(f"{reachable}: other machines can reach the line, so the development values "
+                  f"are not used. Set {' and '.join(missing)} to real values (or serve on 127.0.0.1 "
+                  "without PUBLIC_BASE_URL).\n")
+        return 2
+    endpoint = os.environ.get("DYNAMODB_ENDPOINT_URL") or None
+    try:
+        return _serve(host, port, out, threads)
+    except (BotoCoreError, ClientError) as error:
+        # Only the start reaches here (create_table); a request's store errors are answered.
+        where = endpoint or "the embedded DynamoDB"
+        err.write(f"serve: cannot use DynamoDB at {where}: {error}\n"
+                  "Start it, or unset DYNAMODB_ENDPOINT_URL to use an embedded one.\n")
+        return 1
+
+
+def _serve(host: str, port: int, out, threads: int) -> int:
     import waitress
 
     from handler.app import create_app
 
+    logs.configure()
+    logs.libraries_as_json()       # before waitress: stderr holds JSON lines only
     with local_settings(base_url=f"http://{host}:{port}") as (settings, supplied):
         app = create_app(settings)
         describe(settings, supplied, out)
+        if "DYNAMODB_ENDPOINT_URL" not in os.environ or not os.environ["DYNAMODB_ENDPOINT_URL"]:
+            out.write("\n" + EMBEDDED_WARNING)
         out.write(
             f"\nSMS webhook:   POST {settings.public_base_url}/sms\n"
             f"Voice webhook: POST {settings.public_base_url}/voice\n"

@@ -3,10 +3,13 @@
 A text made only of GSM-7 characters costs one segment up to 160 characters
 and 153 per segment once split; anything else forces UCS-2 (70, then 67 per
 segment, counted in UTF-16 code units). One curly quote can triple the bill.
+
+Once split, a part is filled character by character, as carriers do: a GSM-7
+escape pair (the escape code and the character, two septets) and a UTF-16
+surrogate pair (an emoji, two units) are never cut across two parts, so a part
+can end one unit short and the text need one part more than the length alone says.
 """
 from __future__ import annotations
-
-import math
 
 GSM7_BASIC = frozenset(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
@@ -30,13 +33,25 @@ def units(text: str) -> int:
     return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
+def _character_units(text: str) -> list[int]:
+    """Each character's units: 2 for a GSM-7 escape pair or an astral character in UCS-2."""
+    if encoding(text) == "GSM-7":
+        return [2 if ch in GSM7_EXTENDED else 1 for ch in text]
+    return [2 if ord(ch) > 0xFFFF else 1 for ch in text]
+
+
 def segments(text: str) -> int:
-    """Number of SMS segments the text is sent as (0 for an empty text)."""
-    length = units(text)
-    if length == 0:
-        return 0
+    """Number of SMS segments the text is sent as. An empty text is still one message."""
+    sizes = _character_units(text)
     single, multi = (160, 153) if encoding(text) == "GSM-7" else (70, 67)
-    return 1 if length <= single else math.ceil(length / multi)
+    if sum(sizes) <= single:
+        return 1
+    parts, used = 1, 0
+    for size in sizes:
+        if used + size > multi:          # the pair does not fit: it opens the next part
+            parts, used = parts + 1, 0
+        used += size
+    return parts
 
 
 def non_gsm_characters(text: str) -> list[str]:
