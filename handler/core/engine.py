@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from handler.core import answers
 from handler.core.disposition import RANK, Disposition
-from handler.core.emergency_scan import EmergencyCheck
+from handler.core.emergency_scan import Detection, EmergencyCheck
 from handler.core.events import Event
 from handler.core.flow import Flow
 from handler.core.nodes import MessageNode, OutcomeNode, QuestionKind, QuestionNode, RouteNode
@@ -29,6 +29,7 @@ from handler.core.reader import Reading
 from handler.core.state import State
 
 MAX_MISSES = 2          # answers not understood in a row before the safe advice
+MAX_QUEUED = 3          # further possible emergencies of one message, asked in turn
 MAX_HOPS = 100          # guard against a loop the validator should have caught
 SAFETY_NET_DISPOSITIONS = (Disposition.URGENT, Disposition.ROUTINE, Disposition.SELF_CARE)
 
@@ -249,6 +250,14 @@ def _already_said(flow: Flow, node: QuestionNode, reported: Sequence[str], lang:
     return [Message(flow.text("already_said", lang).format(finding="; ".join(labels)), key="already_said")]
 
 
+def _confirm_first(flow: Flow, state: State, detection: Detection, before: list[Reply]) -> Step:
+    """One yes/no question for the first emergency or red flag a message may mean; the
+    others it may mean are asked in turn if the answer is no."""
+    first, *others = [check.concept for check in detection.possible]
+    state = {**state, "check": first, "misses": 0, "queue": others[:MAX_QUEUED]}
+    return Step(state, (*before, confirm_question(flow, first, state["lang"])), None, Event.CONFIRM_EMERGENCY)
+
+
 def _said_in_words(flow: Flow, state: State, reading: Reading) -> State:
     """The state with every finding said plainly in words kept, once each."""
     known = findings(flow, state)
@@ -310,10 +319,7 @@ def start(flow: Flow, lang: str = "en", text: str | None = None) -> Step:
         reading = flow.reader(lang).read(text)
         state = _said_in_words(flow, state, reading)
         if detection.possible:
-            concept = detection.possible[0].concept
-            state = {**state, "check": concept}
-            return Step(state, (_said(flow, "opening", lang),
-                                confirm_question(flow, concept, lang)), None, Event.CONFIRM_EMERGENCY)
+            return _confirm_first(flow, state, detection, [_said(flow, "opening", lang)])
         unsure = _first_unsure(flow, state, reading)
         if unsure is not None:
             state = {**state, "check": unsure}
@@ -409,9 +415,7 @@ def step(flow: Flow, state: State, text: str) -> Step:
     state = _said_in_words(flow, state, reading)      # kept whatever else the message does
     if state["done"]:
         if detection.possible:
-            concept = detection.possible[0].concept
-            state = {**state, "check": concept}
-            return Step(state, (confirm_question(flow, concept, lang),), None, Event.CONFIRM_EMERGENCY)
+            return _confirm_first(flow, state, detection, [])
         if state["check"] is None:  # advice given: BACK cannot undo it, RESTART can
             unsure = _first_unsure(flow, state, reading)
             if unsure is not None and not _raises(flow, state, before):
@@ -428,6 +432,10 @@ def step(flow: Flow, state: State, text: str) -> Step:
         if picked == (0,):
             return _confirmed(flow, state, check)
         if picked == (1,):
+            queued = state.get("queue", [])
+            if queued:   # another emergency or red flag the same message may have meant
+                state = {**state, "check": queued[0], "queue": queued[1:], "misses": 0}
+                return Step(state, (confirm_question(flow, queued[0], lang),), None, Event.CONFIRM_EMERGENCY)
             state = {**state, "check": None, "misses": 0}
             question = current_question(flow, state)
             return Step(state, (question,) if question else (_said(flow, "finished", lang),),
@@ -435,9 +443,7 @@ def step(flow: Flow, state: State, text: str) -> Step:
         return _not_understood(flow, state)
 
     if detection.possible:
-        concept = detection.possible[0].concept
-        state = {**state, "check": concept, "misses": 0}
-        return Step(state, (confirm_question(flow, concept, lang),), None, Event.CONFIRM_EMERGENCY)
+        return _confirm_first(flow, state, detection, [])
     return _answer(flow, state, text, reading, before)
 
 

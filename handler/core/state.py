@@ -2,7 +2,7 @@
 under 1 KB), so that any process holding the same flow version can go on."""
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 # One answer: [question node, [positions picked]], or [concept] for an emergency found in free
 # text. Lists, not tuples, because that is how the state comes back from JSON.
@@ -18,6 +18,7 @@ class State(TypedDict):
     misses: int                 # answers not understood in a row
     check: str | None           # an emergency being confirmed, by concept
     done: str | None            # the outcome node once the advice is given
+    queue: NotRequired[list[str]]   # further possible emergencies of one message, to ask next
 
 
 def language_of(state: State | None, default: str) -> str:

@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 from handler.core import answers
 from handler.core.engine import Question
 from handler.core.flow import Flow
+from handler.core.reader import Reading
 from handler.core.nodes import QuestionKind
 from handler.core.position import Position
 
@@ -155,11 +156,17 @@ def list_turn(flow: Flow, lang: str, question: Question, place: Place, digits: s
         return ListTurn(ListMove.NOT_FOR_THE_LIST)
     if place.item >= len(question.choices):
         return ListTurn(ListMove.READ_AGAIN, place)
-    said_yes = item_answer(digits, speech)
-    if said_yes is None:
+    # Findings said in words: items of this list count as yes; anything else (another
+    # question's finding, an unsure one) is the engine's to keep or confirm.
+    reading = flow.reader(lang).read(speech) if speech else Reading()
+    said_here = {i for i, concept in enumerate(question.concepts) if concept is not None and concept in reading.clear}
+    if reading.possible or any(concept not in question.concepts for concept in reading.clear):
+        return ListTurn(ListMove.NOT_FOR_THE_LIST)
+    said_yes = True if place.item in said_here else item_answer(digits, speech)
+    if said_yes is None and not said_here:
         return ListTurn(ListMove.NOT_UNDERSTOOD)
-    picked = place.picked + ((place.item,) if said_yes else ())
+    picked = tuple(sorted({*place.picked, *said_here, *((place.item,) if said_yes else ())}))
     last = place.item + 1 == len(question.choices)
-    if not last and not (said_yes and ends_at_once(flow, question, place.item)):
+    if not last and not any(ends_at_once(flow, question, i) for i in picked if i not in place.picked):
         return ListTurn(ListMove.ASK_ITEM, Place(place.position, place.item + 1, picked))
     return ListTurn(ListMove.ANSWER, answer=list_answer(picked))
