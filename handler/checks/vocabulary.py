@@ -1,22 +1,25 @@
 """Proofs about a flow's vocabulary, the words the free-text reader knows:
-every concept the flow asks about has words in every language; no phrase says
-two things of different dispositions unless declared; every red-flag phrase,
-alone and in the sentences patients wrap it in, is read as that red flag; and
-every declared denial is read as absent.
-
-Pure functions of the vocabulary data and a reader per language; the
-conversation-level proof (the same sentences at every question and after the
-advice end in emergency advice) is in handler.checks.free_text_walk."""
+every finding the flow asks about or scans for has words in every language;
+phrases are written as the reader compares them; no phrase says two things of
+different dispositions unless declared; every emergency and red-flag phrase,
+alone and in the sentences patients wrap it in (shouted, with a typo, with
+smart punctuation), is read as that finding, and denied when a cue leads it;
+every declared denial is read as absent; and no common word is taken for a
+typo of a phrase word (handler.checks.typo_collisions)."""
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 
+from handler.checks import typo_collisions
+from handler.checks.issues import Issue
 from handler.core.answers import normalize
-from handler.core.reader import CLEAR, DENIED, GAP, POSSIBLE, Reader
+from handler.core.disposition import Disposition
+from handler.core.flow import Flow
+from handler.core.nodes import QuestionNode
+from handler.core.reader import GAP
 
-MIN_RED_FLAG_PHRASES = 10
-MIN_FINDING_PHRASES = 6
-SMART = {"\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2014": "-"}
+MIN_ACTING_PHRASES = 10      # an emergency or red flag: at least this many clear phrases
+MIN_FINDING_PHRASES = 6      # any other finding
 
 # The sentences patients wrap a finding in, per language: {} is the phrase.
 CARRIERS = {
@@ -25,11 +28,12 @@ CARRIERS = {
     "es": ("tengo {}", "{} desde ayer", "también {}!!", "\u201c{}\u201d", "{}\u2014ayuda", "y ahora {} \U0001f62d",
            "\u200b{}\u200f", "bueno {}. qué hago"),
 }
+GAP_FILLER = {"en": "really", "es": "muy"}
 
 
-def spoken_form(phrase: str) -> str:
+def spoken_form(phrase: str, lang: str) -> str:
     """A phrase as a patient would type it: each gap filled with one plain word."""
-    return " ".join("really" if word == GAP else word for word in phrase.split())
+    return " ".join(GAP_FILLER.get(lang, "really") if word == GAP else word for word in phrase.split())
 
 
 def with_one_typo(text: str) -> str | None:
@@ -38,115 +42,138 @@ def with_one_typo(text: str) -> str | None:
     words = text.split()
     longest = max(range(len(words)), key=lambda i: len(words[i]))
     word = words[longest]
-    if len(word) < 6 or not word.isalpha():
-        return None
     middle = len(word) // 2
-    swapped = word[:middle] + word[middle + 1] + word[middle] + word[middle + 2:]
-    if swapped == word:
+    if len(word) < 6 or not word.isalpha() or word[middle] == word[middle + 1]:
         return None
+    swapped = word[:middle] + word[middle + 1] + word[middle] + word[middle + 2:]
     return " ".join([*words[:longest], swapped, *words[longest + 1:]])
 
 
-def red_flag_sentences(phrase: str, lang: str) -> Iterator[str]:
+def wrapped(phrase: str, lang: str) -> Iterator[str]:
     """Every generated message that holds the phrase: alone, in carriers, shouted, with a typo."""
-    plain = spoken_form(phrase)
-    typo = with_one_typo(plain)
-    for form in filter(None, (plain, typo)):
+    plain = spoken_form(phrase, lang)
+    for form in filter(None, (plain, with_one_typo(plain))):
         yield form
         yield form.upper()
         for carrier in CARRIERS.get(lang, CARRIERS["en"]):
             yield carrier.format(form)
 
 
-def coverage_problems(vocabulary: Mapping, concepts: Mapping[str, str | None], asked: set[str],
-                      languages: list[str]) -> Iterator[tuple[str, str, str, str]]:
-    """(code, concept, language, message) for each concept without enough words."""
-    for concept in sorted(asked):
-        entry = vocabulary.get("concepts", {}).get(concept, {})
-        needed = MIN_RED_FLAG_PHRASES if concepts.get(concept) == "emergency" else MIN_FINDING_PHRASES
-        for lang in languages:
-            clear = entry.get(lang, {}).get(CLEAR, [])
+def asked_concepts(flow: Flow) -> set[str]:
+    """Every finding the flow asks about or scans for."""
+    asked = {check.concept for check in flow.emergency_checks}
+    for node in flow.nodes.values():
+        if isinstance(node, QuestionNode):
+            asked.update(code for code in node.concepts() if code is not None)
+    return asked
+
+
+def acts_at_once(flow: Flow, concept: str) -> bool:
+    return concept in flow.checks_by_concept
+
+
+def coverage(flow: Flow) -> Iterator[Issue]:
+    """Every finding asked about has enough clear phrases in every language of the flow."""
+    vocabulary = flow.vocabulary
+    for lang in flow.languages:
+        if lang not in vocabulary.negation:
+            yield Issue("vocabulary-no-negation", "vocabulary", f"no negation words for '{lang}'", language=lang)
+    for concept in sorted(asked_concepts(flow)):
+        needed = MIN_ACTING_PHRASES if acts_at_once(flow, concept) else MIN_FINDING_PHRASES
+        for lang in flow.languages:
+            clear = vocabulary.words(concept, lang).clear
             if len(clear) < needed:
-                yield ("vocabulary-too-few-phrases", concept, lang,
-                       f"{len(clear)} clear phrase(s); at least {needed} are needed")
-    for concept in sorted(vocabulary.get("concepts", {})):
-        if concept not in concepts:
-            yield "vocabulary-unknown-concept", concept, "", "is not a concept code of concepts.json"
-    for lang in languages:
-        if lang not in vocabulary.get("negation", {}):
-            yield "vocabulary-no-negation", "negation", lang, "no negation words for this language"
+                yield Issue("vocabulary-too-few-phrases", f"vocabulary {concept}",
+                            f"[{lang}] {len(clear)} clear phrase(s); at least {needed} are needed", language=lang)
+    for concept in sorted(vocabulary.concepts):
+        if concept not in flow.dispositions:
+            yield Issue("vocabulary-unknown-concept", f"vocabulary {concept}", "is not a concept code of concepts.json")
 
 
-def overlap_problems(vocabulary: Mapping, concepts: Mapping[str, str | None],
-                     readers: Mapping[str, Reader]) -> Iterator[tuple[str, str, str, str]]:
-    """A clear phrase of one concept must not also be read as a concept of another
-    disposition, unless the vocabulary declares it (`also_reports`)."""
-    for concept, by_lang in sorted(vocabulary.get("concepts", {}).items()):
-        for lang, entry in by_lang.items():
-            if lang not in readers:
+def phrase_forms(flow: Flow) -> Iterator[Issue]:
+    """Phrases are written as the reader compares them: normalised, gaps only inside."""
+    for concept, by_lang in sorted(flow.vocabulary.concepts.items()):
+        for lang, words in by_lang.items():
+            for phrase in (*words.clear, *words.possible, *words.denied):
+                parts = phrase.split()
+                plain = " ".join(w for w in parts if w != GAP)
+                if not parts or GAP in (parts[0], parts[-1]) or normalize(plain) != plain:
+                    yield Issue("vocabulary-phrase-form", f"vocabulary {concept}",
+                                f"[{lang}] '{phrase}' is not normalised (lower case, no punctuation, `*` only inside)",
+                                language=lang)
+
+
+def overlaps(flow: Flow) -> Iterator[Issue]:
+    """A clear phrase must not also be read as a concept of another disposition, unless declared."""
+    for concept, by_lang in sorted(flow.vocabulary.concepts.items()):
+        mine = flow.dispositions.get(concept)
+        for lang, words in by_lang.items():
+            if lang not in flow.languages:
                 continue
-            declared = set(entry.get("also_reports", ()))
-            for phrase in entry.get(CLEAR, ()):
-                reading = readers[lang].read(spoken_form(phrase))
-                others = {c for c in (*reading.clear, *reading.possible)
-                          if c != concept and c not in declared and concepts.get(c) != concepts.get(concept)}
+            reader = flow.reader(lang)
+            for phrase in words.clear:
+                reading = reader.read(spoken_form(phrase, lang))
+                others = sorted(c for c in (*reading.clear, *reading.possible)
+                                if c != concept and c not in words.also_reports and flow.dispositions.get(c) != mine)
                 if others:
-                    yield ("vocabulary-phrase-reports-two", concept, lang,
-                           f"'{phrase}' is also read as {', '.join(sorted(others))} (declare it in also_reports)")
+                    yield Issue("vocabulary-phrase-reports-two", f"vocabulary {concept}",
+                                f"[{lang}] '{phrase}' is also read as {', '.join(others)} (declare it in also_reports)",
+                                language=lang)
 
 
-def reading_problems(vocabulary: Mapping, concepts: Mapping[str, str | None],
-                     readers: Mapping[str, Reader]) -> Iterator[tuple[str, str, str, str]]:
-    """Every emergency phrase is read as clear in every generated sentence; every clear
-    phrase alone as clear; every denial form and every cue before a clear phrase as absent."""
-    for concept, by_lang in sorted(vocabulary.get("concepts", {}).items()):
-        for lang, entry in by_lang.items():
-            reader = readers.get(lang)
-            if reader is None:
+def readings(flow: Flow) -> Iterator[Issue]:
+    """Each emergency and red-flag phrase is read as clear in every wrapping and denied after a
+    cue; each other clear phrase is read as clear; each denial form and possible phrase as such."""
+    for concept, by_lang in sorted(flow.vocabulary.concepts.items()):
+        for lang, words in by_lang.items():
+            if lang not in flow.languages:
                 continue
-            cue = _first_cue(vocabulary, lang)
-            for phrase in entry.get(CLEAR, ()):
-                sentences = red_flag_sentences(phrase, lang) if concepts.get(concept) == "emergency" \
-                    else iter((spoken_form(phrase),))
-                for sentence in sentences:
-                    if concept not in reader.read(sentence).clear:
-                        yield ("vocabulary-phrase-not-read", concept, lang,
-                               f"'{phrase}' is not read as {concept} in {sentence!r}")
-                        break
-                if cue and not _asks_when_denied(concept, readers, lang):
-                    denied = reader.read(f"{cue} {spoken_form(phrase)}")
-                    if concept in denied.clear:
-                        yield ("vocabulary-denial-not-read", concept, lang,
-                               f"'{cue} {phrase}' still reads as {concept}")
-            for phrase in entry.get(DENIED, ()):
-                reading = reader.read(spoken_form(phrase))
+            reader = flow.reader(lang)
+            cues = flow.vocabulary.negation[lang].cues if lang in flow.vocabulary.negation else ()
+            asks_anyway = concept in flow.checks_by_concept and flow.checks_by_concept[concept].confirm_when_negated
+            for phrase in words.clear:
+                sentences = wrapped(phrase, lang) if acts_at_once(flow, concept) else iter((spoken_form(phrase, lang),))
+                missed = next((s for s in sentences if concept not in reader.read(s).clear), None)
+                if missed is not None:
+                    yield Issue("vocabulary-phrase-not-read", f"vocabulary {concept}",
+                                f"[{lang}] '{phrase}' is not read as {concept} in {missed!r}", language=lang)
+                if cues and acts_at_once(flow, concept) and not asks_anyway:
+                    denied = f"{cues[0]} {spoken_form(phrase, lang)}"
+                    if concept in reader.read(denied).clear and not phrase.startswith(cues[0] + " "):
+                        yield Issue("vocabulary-denial-not-read", f"vocabulary {concept}",
+                                    f"[{lang}] '{denied}' is still read as {concept}", language=lang)
+            for phrase in words.denied:
+                reading = reader.read(spoken_form(phrase, lang))
                 if reading.reports(concept) or concept not in reading.denied:
-                    yield ("vocabulary-denial-not-read", concept, lang,
-                           f"the denial '{phrase}' is not read as absent")
-            for phrase in entry.get(POSSIBLE, ()):
-                if not reader.read(spoken_form(phrase)).reports(concept):
-                    yield ("vocabulary-phrase-not-read", concept, lang,
-                           f"the possible phrase '{phrase}' is not read as {concept}")
+                    yield Issue("vocabulary-denial-not-read", f"vocabulary {concept}",
+                                f"[{lang}] the denial '{phrase}' is not read as absent", language=lang)
+            for phrase in words.possible:
+                if not reader.read(spoken_form(phrase, lang)).reports(concept):
+                    yield Issue("vocabulary-phrase-not-read", f"vocabulary {concept}",
+                                f"[{lang}] the possible phrase '{phrase}' is not read as {concept}", language=lang)
 
 
-def phrase_form_problems(vocabulary: Mapping) -> Iterator[tuple[str, str, str, str]]:
-    """Phrases must be written as the reader compares them: normalised, gaps inside."""
-    for concept, by_lang in sorted(vocabulary.get("concepts", {}).items()):
-        for lang, entry in by_lang.items():
-            for strength in (CLEAR, POSSIBLE, DENIED):
-                for phrase in entry.get(strength, ()):
-                    words = phrase.split()
-                    plain = " ".join(w for w in words if w != GAP)
-                    if not words or GAP in (words[0], words[-1]) or normalize(plain) != plain:
-                        yield ("vocabulary-phrase-form", concept, lang,
-                               f"'{phrase}' is not normalised (lower case, no punctuation, `*` only inside)")
+def common_words_are_not_typos(flow: Flow) -> Iterator[Issue]:
+    """No common word of the language is read as a typo of a phrase word (list it in not_typos)."""
+    for lang in flow.languages:
+        common = typo_collisions.common_words(lang)
+        if common is None:
+            yield Issue("vocabulary-typo-check-skipped", "vocabulary",
+                        "pyspellchecker is not installed: common words were not checked", language=lang)
+            continue
+        for word, near in typo_collisions.collisions(flow.reader(lang), common):
+            yield Issue("vocabulary-typo-collision", "vocabulary",
+                        f"[{lang}] the common word '{word}' would be read as '{'/'.join(near)}': add it to not_typos",
+                        language=lang)
 
 
-def _first_cue(vocabulary: Mapping, lang: str) -> str | None:
-    cues = vocabulary.get("negation", {}).get(lang, {}).get("cues", [])
-    return cues[0] if cues else None
+RULES = (coverage, phrase_forms, overlaps, readings, common_words_are_not_typos)
 
 
-def _asks_when_denied(concept: str, readers: Mapping[str, Reader], lang: str) -> bool:
-    rules = readers[lang].rules.get(concept)
-    return bool(rules and rules.asks_when_denied)
+def check_vocabulary(flow: Flow) -> list[Issue]:
+    """Every vocabulary rule, on a flow whose structure passed."""
+    return [issue for rule in RULES for issue in rule(flow)]
+
+
+def is_emergency(flow: Flow, concept: str) -> bool:
+    return flow.dispositions.get(concept) == Disposition.EMERGENCY
