@@ -5,16 +5,14 @@ against moto's in-memory DynamoDB (`mock_aws`) with fake AWS credentials; the he
 (the signed caller, the TwiML checks) are in tests/voice_helpers.py."""
 from __future__ import annotations
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from handler.app import create_app
 from handler.infra.flow_files import load_flows
 from handler.infra.settings import Settings
-from handler.infra.store import CLIENT_CONFIG, SessionStore, create_table
+from handler.infra.store import SessionStore
 from tests.fakes import moto_sessions_table, use_fake_aws
-from tests.voice_helpers import AUTH_TOKEN, BASE_URL, HASH_KEY, REGION, TABLE, Caller, FakeClock
+from tests.channels.voice_helpers import AUTH_TOKEN, BASE_URL, HASH_KEY, REGION, TABLE, Caller, FakeClock
 
 
 @pytest.fixture
