@@ -1,6 +1,10 @@
-"""Fixtures for the SMS line tests: a pytest plugin, loaded by each SMS test module
-with `pytest_plugins = ["tests.sms_fixtures"]`. Names start with `sms_` so they
-never clash with tests/conftest.py."""
+"""Fixtures for the SMS and voice webhook tests: one set for both channels.
+
+The app runs against moto's in-memory DynamoDB with fake AWS credentials. moto
+starts afresh for every test (an empty table, made by create_table), but the boto3
+client is built once per worker and reused: building one costs about 0.3 s, more
+than most tests here. The flows come from the session fixture in tests/conftest.py.
+"""
 from __future__ import annotations
 
 import io
@@ -8,46 +12,66 @@ import json
 import logging
 import sys
 
+import boto3
 import pytest
+from moto import mock_aws
 
-from handler.infra import logs
 from handler.app import create_app
+from handler.infra import logs
 from handler.infra.settings import Settings
-from handler.infra.store import SessionStore
-from tests.fakes import moto_sessions_table, use_fake_aws
-from tests.channels.sms_helpers import AUTH_TOKEN, BASE_URL, HASH_KEY, REGION, TABLE, FakeClock, Sender
+from handler.infra.store import CLIENT_CONFIG, SessionStore, create_table
+from tests.channels.line_under_test import AUTH_TOKEN, BASE_URL, HASH_KEY, REGION, TABLE
+from tests.channels.sms_helpers import Sender
+from tests.channels.voice_helpers import Caller
+from tests.fakes import FakeClock, use_fake_aws
+
+
+@pytest.fixture(scope="session")
+def moto_client():
+    """One boto3 DynamoDB client (with the app's short timeouts) for every test of this
+    worker. It holds no data: moto keeps that, and each `dynamodb` starts moto afresh."""
+    with pytest.MonkeyPatch.context() as patch:
+        use_fake_aws(patch, REGION)
+        return boto3.client("dynamodb", region_name=REGION, config=CLIENT_CONFIG)
 
 
 @pytest.fixture
-def sms_aws_env(monkeypatch):
+def aws_env(monkeypatch):
     use_fake_aws(monkeypatch, REGION)
 
 
 @pytest.fixture
-def sms_dynamodb(sms_aws_env):
-    """A moto DynamoDB client with the sessions table made by create_table."""
-    with moto_sessions_table(TABLE, REGION) as client:
-        yield client
+def dynamodb(aws_env, moto_client):
+    """moto's DynamoDB, empty but for the sessions table made by create_table."""
+    with mock_aws():
+        create_table(moto_client, TABLE)
+        yield moto_client
 
 
 @pytest.fixture
-def sms_clock():
+def clock():
     return FakeClock()
 
 
 @pytest.fixture
-def sms_settings():
-    return Settings(twilio_auth_token=AUTH_TOKEN, phone_hash_key=HASH_KEY,
-                    public_base_url=BASE_URL, sessions_table=TABLE, aws_region=REGION)
+def nurse_number():
+    """Override in a module or class (or parametrize) to set NURSE_LINE_NUMBER."""
+    return None
 
 
 @pytest.fixture
-def sms_store(sms_dynamodb, sms_clock):
-    return SessionStore(sms_dynamodb, TABLE, clock=sms_clock)
+def settings(nurse_number):
+    return Settings(twilio_auth_token=AUTH_TOKEN, phone_hash_key=HASH_KEY, public_base_url=BASE_URL,
+                    sessions_table=TABLE, aws_region=REGION, nurse_line_number=nurse_number)
 
 
 @pytest.fixture
-def sms_json_log():
+def store(dynamodb, clock):
+    return SessionStore(dynamodb, TABLE, clock=clock)
+
+
+@pytest.fixture
+def json_log():
     """Point the project's JSON log handler at a buffer for this test (and put its stream
     back after): every line the 'triage_line' logger writes ends up in `.lines()`."""
     logs.configure()
@@ -68,6 +92,11 @@ def sms_json_log():
         def events() -> list[dict]:
             return [json.loads(line) for line in Log.lines()]
 
+        @staticmethod
+        def outcomes() -> list[str]:
+            """The outcomes the line reached and recorded, in order (what an operator sees)."""
+            return [e["outcome"] for e in Log.events() if e.get("event") == "outcome"]
+
     try:
         yield Log
     finally:
@@ -76,12 +105,25 @@ def sms_json_log():
 
 
 @pytest.fixture
-def sms_app(sms_settings, sms_store, sms_json_log):
-    return create_app(sms_settings, store=sms_store)
+def app(settings, store, flows, json_log):
+    return create_app(settings, store=store, flows=flows)
 
 
 @pytest.fixture
-def sms_sender(sms_app, sms_settings):
-    return Sender(sms_app, sms_settings)
+def sms_sender(app, settings):
+    return Sender(app, settings)
 
 
+@pytest.fixture
+def caller(app, settings):
+    return Caller(app, settings)
+
+
+@pytest.fixture
+def new_caller(app, settings):
+    """Make more callers, each with its own CallSid."""
+    made = iter(range(1, 1000))
+
+    def make(call_sid: str | None = None) -> Caller:
+        return Caller(app, settings, call_sid or f"CA{next(made):032x}")
+    return make

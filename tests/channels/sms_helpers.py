@@ -1,7 +1,7 @@
-"""Helpers for the SMS line tests (the fixtures are in tests/sms_fixtures.py).
+"""Helpers for the SMS line tests (the fixtures are in tests/channels/conftest.py).
 
 Everything runs against moto's in-memory DynamoDB (`mock_aws`), with fake AWS
-credentials, a table made by `handler.store.create_table`, a store whose clock
+credentials, a table made by `handler.infra.store.create_table`, a store whose clock
 the test controls, and a sender that posts Twilio's real incoming-message
 parameter set (tests/fixtures/twilio-webhooks.json), signed as Twilio signs it.
 """
@@ -17,17 +17,13 @@ from handler.infra.pseudonyms import pseudonym
 from handler.infra.settings import Settings
 from handler.infra.signature import sign
 from handler.tools.twiml_reading import sms_messages
+from tests.channels.line_under_test import AUTH_TOKEN, BASE_URL, HASH_KEY, ORIGIN, REGION, TABLE  # noqa: F401
 from tests.fakes import START_TIME, FakeClock  # noqa: F401  (tests import them from here)
+from tests.flow_words import advice_opening, question_prompt, text, the_flow  # noqa: F401  (tests import them from here)
 from tests.paths import TESTS_DIR
 
-WEBHOOKS_FILE = TESTS_DIR / "fixtures" / "twilio-webhooks.json"
-SHARED_DIR = TESTS_DIR.parent.parent / "shared"
+WEBHOOKS_FILE = TESTS_DIR / "fixtures" / "twilio-webhooks.json"   # Twilio's real parameter sets
 
-AUTH_TOKEN = "test-auth-token-0123456789abcdef"
-HASH_KEY = "test-phone-hash-key"
-BASE_URL = "https://example.test"
-TABLE = "triage-sessions-test"
-REGION = "us-east-1"
 PATIENT = "+14155550123"            # the number in Twilio's sample parameter set
 OTHER_PATIENT = "+14155550199"
 
@@ -86,7 +82,7 @@ class Sender:
 
     def post_params(self, params: dict, *, token: str | None = None, url: str | None = None,
                     signed_params: dict | None = None, headers: dict | None = None,
-                    base_url: str = BASE_URL, client=None):
+                    base_url: str = ORIGIN, client=None):
         """POST params to /sms, signed over `signed_params` (default: params) for `url`."""
         signature = sign(token or self.settings.twilio_auth_token, url or self.url,
                          params if signed_params is None else signed_params)
@@ -147,35 +143,6 @@ def item_size(item: dict) -> int:
 
 def flatten_item(item: dict) -> str:
     return json.dumps(item, ensure_ascii=False)
-
-
-# --- the flow's own words, so the tests follow the flow file ------------------------------
-
-_FLOW = None
-
-
-def the_flow():
-    global _FLOW
-    if _FLOW is None:
-        from handler.infra.flow_files import load_flows
-
-        _FLOW = load_flows()["muscle-spasms"]
-    return _FLOW
-
-
-def text(key: str, lang: str = "en") -> str:
-    """One of the flow's fixed texts (opening, help, expired...)."""
-    return the_flow().text(key, lang)
-
-
-def advice_opening(node_id: str, lang: str = "en") -> str:
-    """The first sentence block of an outcome's advice."""
-    first = the_flow().nodes[node_id]["parts"][0]
-    return first["text"][lang] if "text" in first else text(first["include"], lang)
-
-
-def question_prompt(node_id: str, lang: str = "en") -> str:
-    return the_flow().nodes[node_id]["text"][lang]
 
 
 def first_sentence(message: str) -> str:

@@ -15,18 +15,12 @@ import pytest
 
 from handler.infra import logs
 from handler.infra.pseudonyms import pseudonym
+from tests.channels.revealing_bodies import revealing
 from tests.channels.sms_helpers import TESTS_DIR, phone_forms
 
 VIGNETTE_FILES = sorted((TESTS_DIR / "vignettes").glob("*.json"))
-KEYWORDS = {"help", "info", "stop", "start", "yes", "restart", "back", "none", "unstop", "cancel", "quit",
-            "end", "thanks", "repeat", "nurse"}
 LIBRARY_LOGGERS = ("botocore", "boto3", "urllib3", "werkzeug", "moto")
 
-
-def revealing(body: str) -> bool:
-    """A body worth looking for: longer than 3 characters, not a keyword, not only digits."""
-    said = body.strip()
-    return len(said) > 3 and said.lower() not in KEYWORDS and not re.fullmatch(r"[\d\s,.*#]+", said)
 
 
 @pytest.fixture

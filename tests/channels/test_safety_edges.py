@@ -45,24 +45,24 @@ def test_unclear_list_answers_are_asked_again(typed):
     assert answers.parse_all_that_apply(typed, 6) is None
 
 
-def test_an_emergency_inside_an_opt_out_gets_emergency_advice(sms_sender, sms_dynamodb):
+def test_an_emergency_inside_an_opt_out_gets_emergency_advice(sms_sender, dynamodb):
     sms_sender.send("hi")
     reply = sms_sender.send("Stop texting me. I want to kill myself")
     assert "988" in reply.text and "911" in reply.text
-    assert not get_item(sms_dynamodb).get("opted_out")
+    assert not get_item(dynamodb).get("opted_out")
 
 
-def test_talk_of_coming_off_a_medicine_is_not_an_opt_out(sms_sender, sms_dynamodb):
+def test_talk_of_coming_off_a_medicine_is_not_an_opt_out(sms_sender, dynamodb):
     sms_sender.send("hi")
     reply = sms_sender.send("my doctor wants to take me off tizanidine")
-    assert reply.messages and not get_item(sms_dynamodb).get("opted_out")
+    assert reply.messages and not get_item(dynamodb).get("opted_out")
 
 
-def test_an_opt_out_keeps_no_earlier_answers_and_no_message_ids(sms_sender, sms_dynamodb):
+def test_an_opt_out_keeps_no_earlier_answers_and_no_message_ids(sms_sender, dynamodb):
     first = sms_sender.send("hi")
     sms_sender.send("1")
     stop = sms_sender.send("STOP")
-    item = get_item(sms_dynamodb)
+    item = get_item(dynamodb)
     assert item["opted_out"]["BOOL"] is True
     assert "state" not in item and "prev" not in item
     stored = str(item)
@@ -71,21 +71,21 @@ def test_an_opt_out_keeps_no_earlier_answers_and_no_message_ids(sms_sender, sms_
 
 
 @pytest.fixture
-def sms_settings(sms_settings):
-    return replace(sms_settings, max_messages_per_hour=3)
+def settings(settings):
+    return replace(settings, max_messages_per_hour=3)
 
 
-def test_the_hourly_limit_never_blocks_an_emergency_question(sms_sender, sms_clock):
-    sms_clock.now = 1_700_002_000.0
+def test_the_hourly_limit_never_blocks_an_emergency_question(sms_sender, clock):
+    clock.now = 1_700_002_000.0
     for body in ["hi", "1", "my chest feels odd"]:                # the last asks "chest pain now?"
         sms_sender.send(body)
     reply = sms_sender.send("yes")                                # over the limit, still answered
     assert reply.messages and "911" in reply.messages[0]
 
 
-def test_emergency_advice_does_not_wait_for_a_store_that_keeps_conflicting(sms_app, sms_sender, monkeypatch):
+def test_emergency_advice_does_not_wait_for_a_store_that_keeps_conflicting(app, sms_sender, monkeypatch):
     sms_sender.send("hi")
-    store = sms_app.extensions["triage_line"].store
+    store = app.extensions["triage_line"].store
 
     def always_conflicts(session, expected_version):
         raise Conflict("put_item")
@@ -102,10 +102,10 @@ def test_speech_that_merely_contains_a_command_word_is_an_answer(flow, speech):
     assert not menu.wants(flow, "en", "nurse", "", speech)
 
 
-def test_an_emergency_in_a_late_answer_still_gets_emergency_advice(sms_app):
+def test_an_emergency_in_a_late_answer_still_gets_emergency_advice(app):
     """A gather callback for an earlier question (late or duplicated) changes nothing,
     unless what the caller said is an emergency."""
-    line = sms_app.extensions["triage_call"]
+    line = app.extensions["triage_call"]
     line.handle("call#late", "", channel="voice")                      # the call starts: topic
     line.handle("call#late", "1", channel="voice", answering="topic")  # now at red_flags
     late = line.handle("call#late", "1", channel="voice", answering="topic")

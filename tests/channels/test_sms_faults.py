@@ -61,49 +61,49 @@ def assert_error_logged_without_phi(log, bodies) -> None:
 
 @pytest.mark.parametrize("operation", OPERATIONS)
 @pytest.mark.parametrize("fault", FAULTS)
-def test_store_failure_on_first_message_answers_safely(sms_sender, sms_dynamodb, sms_json_log,
+def test_store_failure_on_first_message_answers_safely(sms_sender, dynamodb, json_log,
                                                         monkeypatch, operation, fault):
     def fail(**_kwargs):
         raise FAULTS[fault](OPERATIONS[operation])
 
-    monkeypatch.setattr(sms_dynamodb, operation, fail)
+    monkeypatch.setattr(dynamodb, operation, fail)
     reply = sms_sender.send(SECRET_BODY)
     assert_safe_reply(reply)
-    assert_error_logged_without_phi(sms_json_log, [SECRET_BODY])
+    assert_error_logged_without_phi(json_log, [SECRET_BODY])
 
 
 @pytest.mark.parametrize("operation", OPERATIONS)
 @pytest.mark.parametrize("fault", FAULTS)
-def test_store_failure_mid_flow_answers_safely_and_keeps_the_state(sms_sender, sms_dynamodb, sms_json_log,
+def test_store_failure_mid_flow_answers_safely_and_keeps_the_state(sms_sender, dynamodb, json_log,
                                                                    monkeypatch, operation, fault):
     for body in ("HI", "1"):
         sms_sender.send(body)
-    item = get_item(sms_dynamodb)
+    item = get_item(dynamodb)
 
     def fail(**_kwargs):
         raise FAULTS[fault](OPERATIONS[operation])
 
     with monkeypatch.context() as patch:
-        patch.setattr(sms_dynamodb, operation, fail)
+        patch.setattr(dynamodb, operation, fail)
         reply = sms_sender.send("0")
     assert_safe_reply(reply)
-    assert_error_logged_without_phi(sms_json_log, ["HI"])
-    assert get_item(sms_dynamodb) == item              # nothing half-written
+    assert_error_logged_without_phi(json_log, ["HI"])
+    assert get_item(dynamodb) == item              # nothing half-written
     # once the store is back, the patient can go on where they were
     assert question_prompt("medicine") in sms_sender.send("0").text
 
 
-def test_emergency_text_during_an_outage_still_gets_911(sms_sender, sms_dynamodb, monkeypatch):
+def test_emergency_text_during_an_outage_still_gets_911(sms_sender, dynamodb, monkeypatch):
     def fail(**_kwargs):
         raise FAULTS["endpoint_down"]("GetItem")
 
-    monkeypatch.setattr(sms_dynamodb, "get_item", fail)
+    monkeypatch.setattr(dynamodb, "get_item", fail)
     reply = sms_sender.send("I can't breathe")
     assert reply.status == 200
     assert "911" in reply.text
 
 
-def test_nurse_line_is_in_the_safe_message_when_set(sms_store, sms_dynamodb, monkeypatch, sms_json_log):
+def test_nurse_line_is_in_the_safe_message_when_set(store, dynamodb, monkeypatch, json_log):
     from dataclasses import replace
 
     from handler.app import create_app
@@ -112,13 +112,13 @@ def test_nurse_line_is_in_the_safe_message_when_set(sms_store, sms_dynamodb, mon
 
     settings = Settings(twilio_auth_token=AUTH_TOKEN, phone_hash_key=HASH_KEY, public_base_url=BASE_URL,
                         nurse_line_number="+18005550199")
-    settings = replace(settings, sessions_table=sms_store.table)
-    sender = Sender(create_app(settings, store=sms_store), settings)
+    settings = replace(settings, sessions_table=store.table)
+    sender = Sender(create_app(settings, store=store), settings)
 
     def fail(**_kwargs):
         raise FAULTS["throttling"]("GetItem")
 
-    monkeypatch.setattr(sms_dynamodb, "get_item", fail)
+    monkeypatch.setattr(dynamodb, "get_item", fail)
     assert_safe_reply(sender.send("hello"), nurse_line="+18005550199")
 
 
@@ -128,19 +128,19 @@ def test_nurse_line_is_in_the_safe_message_when_set(sms_store, sms_dynamodb, mon
     ("put_item", "ProvisionedThroughputExceededException"),
     ("put_item", "RequestLimitExceeded"),
 ])
-def test_stubbed_dynamodb_errors_answer_safely(sms_sender, sms_dynamodb, sms_json_log, operation, code):
+def test_stubbed_dynamodb_errors_answer_safely(sms_sender, dynamodb, json_log, operation, code):
     """The same with botocore's Stubber: the error comes through the client's own machinery."""
-    with Stubber(sms_dynamodb) as stubber:
+    with Stubber(dynamodb) as stubber:
         if operation == "put_item":
             stubber.add_response("get_item", {})          # no conversation yet
         stubber.add_client_error(operation, service_error_code=code, http_status_code=400)
         reply = sms_sender.send(SECRET_BODY)
     assert_safe_reply(reply)
-    assert_error_logged_without_phi(sms_json_log, [SECRET_BODY])
-    assert get_item(sms_dynamodb) is None
+    assert_error_logged_without_phi(json_log, [SECRET_BODY])
+    assert get_item(dynamodb) is None
 
 
-def test_a_bug_in_the_conversation_code_answers_safely(sms_sender, sms_json_log, monkeypatch):
+def test_a_bug_in_the_conversation_code_answers_safely(sms_sender, json_log, monkeypatch):
     import handler.line
 
     def broken(*_args, **_kwargs):
@@ -148,10 +148,10 @@ def test_a_bug_in_the_conversation_code_answers_safely(sms_sender, sms_json_log,
 
     monkeypatch.setattr(handler.line, "decide", broken)
     assert_safe_reply(sms_sender.send(SECRET_BODY))
-    assert_error_logged_without_phi(sms_json_log, [SECRET_BODY])
+    assert_error_logged_without_phi(json_log, [SECRET_BODY])
 
 
-def test_a_bug_in_rendering_answers_safely(sms_sender, sms_json_log, monkeypatch):
+def test_a_bug_in_rendering_answers_safely(sms_sender, json_log, monkeypatch):
     import handler.channels.sms.rendering
 
     def broken(*_args, **_kwargs):
@@ -159,7 +159,7 @@ def test_a_bug_in_rendering_answers_safely(sms_sender, sms_json_log, monkeypatch
 
     monkeypatch.setattr(handler.channels.sms.rendering, "render", broken)
     assert_safe_reply(sms_sender.send(SECRET_BODY))
-    assert_error_logged_without_phi(sms_json_log, [SECRET_BODY])
+    assert_error_logged_without_phi(json_log, [SECRET_BODY])
 
 
 def test_the_safe_message_fits_one_sms_and_needs_nothing_that_can_fail():
@@ -189,9 +189,9 @@ class CountingClient:
         return call
 
 
-def test_one_read_and_one_conditional_write_per_message(sms_sender, sms_store, sms_dynamodb):
-    counting = CountingClient(sms_dynamodb)
-    sms_store.client = counting
+def test_one_read_and_one_conditional_write_per_message(sms_sender, store, dynamodb):
+    counting = CountingClient(dynamodb)
+    store.client = counting
     for body in ("HI", "1", "0", "3", "0", "no", "0"):
         counting.calls.clear()
         sms_sender.send(body)
@@ -204,9 +204,9 @@ def test_one_read_and_one_conditional_write_per_message(sms_sender, sms_store, s
     assert counting.calls == ["get_item"]
 
 
-def max_store_calls_per_message(sms_sender, sms_store, sms_dynamodb) -> int:
+def max_store_calls_per_message(sms_sender, store, dynamodb) -> int:
     """Make one message lose the race twice (the most work a message can cause) and count."""
-    counting = CountingClient(sms_dynamodb)
+    counting = CountingClient(dynamodb)
 
     class Racing:
         def __getattr__(self, name):
@@ -216,16 +216,16 @@ def max_store_calls_per_message(sms_sender, sms_store, sms_dynamodb) -> int:
             counting.calls.append("put_item")
             raise client_error("ConditionalCheckFailedException", "PutItem")
 
-    sms_store.client = Racing()
+    store.client = Racing()
     reply = sms_sender.send("1")
-    sms_store.client = sms_dynamodb
+    store.client = dynamodb
     assert reply.status == 200 and reply.messages                    # asked to resend
     return len(counting.calls)
 
 
-def test_botocore_timeouts_and_retries_stay_well_inside_twilios_15_seconds(sms_sender, sms_store, sms_dynamodb):
+def test_botocore_timeouts_and_retries_stay_well_inside_twilios_15_seconds(sms_sender, store, dynamodb):
     sms_sender.send("HI")
-    calls = max_store_calls_per_message(sms_sender, sms_store, sms_dynamodb)
+    calls = max_store_calls_per_message(sms_sender, store, dynamodb)
     assert calls == 4                                                 # read+write, then once more
 
     retries = CLIENT_CONFIG.retries or {}
@@ -243,7 +243,7 @@ def test_botocore_timeouts_and_retries_stay_well_inside_twilios_15_seconds(sms_s
         f"worst case {per_call * calls:.1f} s for {calls} calls leaves no room inside Twilio's 15 s")
 
 
-def test_the_default_client_uses_the_short_config(sms_aws_env):
+def test_the_default_client_uses_the_short_config(aws_env):
     from handler.infra.store import dynamodb_client
 
     client = dynamodb_client("us-east-1", "http://127.0.0.1:1")

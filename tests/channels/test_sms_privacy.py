@@ -5,17 +5,15 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 
 import pytest
 
 from handler.infra import logs
+from tests.channels.revealing_bodies import revealing
 from tests.channels.sms_helpers import (LONGEST_PATH, ROUTINE_PATH, SELF_CARE_PATH, TESTS_DIR, advice_opening,
                                phone_forms, text)
 
 
-KEYWORDS = {"help", "info", "stop", "start", "yes", "restart", "back", "none", "unstop", "cancel", "quit",
-            "end", "thanks"}
 OUTCOME_KEYS = {"flow", "version", "disposition", "channel", "turns"}
 
 # (number, messages, disposition of the outcome event)
@@ -33,23 +31,19 @@ CONVERSATIONS = [
 ]
 
 
-def revealing(body: str) -> bool:
-    """A body worth looking for in the logs: longer than 3 characters, not a keyword or digits."""
-    said = body.strip()
-    return len(said) > 3 and said.lower() not in KEYWORDS and not re.fullmatch(r"[\d\s,]+", said)
-
 
 @pytest.fixture
-def all_logs(caplog, capfd, sms_json_log):
+def all_logs(caplog, capfd, json_log):
     """Everything logged: caplog on the root logger and on 'triage_line' (which has its own
     handler) at DEBUG, the project's JSON handler, and whatever reaches stderr."""
     caplog.set_level(logging.DEBUG)
     caplog.set_level(logging.DEBUG, logger=logs.LOGGER_NAME)
 
     streams = {"out": "", "err": ""}
+    project_log = json_log
 
     class All:
-        json_log = sms_json_log
+        json_log = project_log
 
         @staticmethod
         def lines() -> list[str]:
@@ -62,7 +56,7 @@ def all_logs(caplog, capfd, sms_json_log):
                 lines.append(json.dumps(getattr(record, "fields", None), default=str))
                 lines.append(str(record.args))
             lines.extend(caplog.text.splitlines())
-            lines.extend(sms_json_log.lines())
+            lines.extend(json_log.lines())
             lines.extend(streams["err"].splitlines())
             lines.extend(streams["out"].splitlines())
             return lines
@@ -125,7 +119,7 @@ def test_whole_conversations_log_no_phi_and_one_outcome_each(sms_sender, all_log
         assert isinstance(event["version"], str) and event["version"]
 
 
-def test_opt_outs_errors_and_rejections_log_no_phi(sms_sender, sms_app, sms_dynamodb, all_logs, monkeypatch):
+def test_opt_outs_errors_and_rejections_log_no_phi(sms_sender, app, dynamodb, all_logs, monkeypatch):
     number = "+14155550123"
     for body in ("Hello there", "1", "stop texting me", "are you still there", "START", "UNSTOP",
                  "HELP", "Goodbye for now", "STOP"):
@@ -134,7 +128,7 @@ def test_opt_outs_errors_and_rejections_log_no_phi(sms_sender, sms_app, sms_dyna
     from tests.channels.sms_helpers import BASE_URL, sms_params
 
     sms_sender.post_params(sms_params(number, "Forged message body", "SM" + "f" * 32), token="wrong-token")
-    sms_app.test_client().post("/sms", data=sms_params(number, "Unsigned message body", "SM" + "e" * 32),
+    app.test_client().post("/sms", data=sms_params(number, "Unsigned message body", "SM" + "e" * 32),
                                base_url=BASE_URL)
     # a store outage with PHI in the exception
     from botocore.exceptions import ClientError
@@ -142,7 +136,7 @@ def test_opt_outs_errors_and_rejections_log_no_phi(sms_sender, sms_app, sms_dyna
     def fail(**_kwargs):
         raise ClientError({"Error": {"Code": "ThrottlingException", "Message": f"for {number}"}}, "GetItem")
 
-    monkeypatch.setattr(sms_dynamodb, "get_item", fail)
+    monkeypatch.setattr(dynamodb, "get_item", fail)
     sms_sender.send("Secret words during the outage", sender=number)
     bodies = [*sms_sender.sent_bodies, "Forged message body", "Unsigned message body"]
     assert_no_phi(all_logs.lines(), [number], bodies)
@@ -188,10 +182,10 @@ def test_every_sample_vignette_logs_no_phi(all_logs, monkeypatch):
     assert sorted(e["disposition"] for e in sms_outcomes) == sorted(by_id[i]["disposition"] for i in sms_ids)
 
 
-def test_emergency_after_the_advice_logs_a_second_outcome(sms_sender, sms_json_log):
+def test_emergency_after_the_advice_logs_a_second_outcome(sms_sender, json_log):
     for body in SELF_CARE_PATH:
         sms_sender.send(body)
     reply = sms_sender.send("now my chest hurts")
     assert reply.messages[0].startswith(advice_opening("emergency_now"))
-    outcomes = [e for e in sms_json_log.events() if e.get("event") == "outcome"]
+    outcomes = [e for e in json_log.events() if e.get("event") == "outcome"]
     assert [e["disposition"] for e in outcomes] == ["self_care", "emergency"]

@@ -29,9 +29,9 @@ def walk(sender, answers, number=PATIENT):
 
 # --- what is stored ----------------------------------------------------------------------
 
-def test_item_is_keyed_by_hmac_and_holds_no_phone_number_or_body(sms_sender, sms_dynamodb):
+def test_item_is_keyed_by_hmac_and_holds_no_phone_number_or_body(sms_sender, dynamodb):
     walk(sms_sender, (BODIES[0], "1", BODIES[1], "0", "3", BODIES[2], "0", "no", "0"))
-    items = scan_items(sms_dynamodb)
+    items = scan_items(dynamodb)
     assert len(items) == 1
     item = items[0]
     assert item["pk"]["S"] == patient_key(PATIENT)
@@ -49,116 +49,116 @@ def test_item_is_keyed_by_hmac_and_holds_no_phone_number_or_body(sms_sender, sms
         assert location not in stored
 
 
-def test_no_item_at_any_step_holds_phi(sms_sender, sms_dynamodb):
+def test_no_item_at_any_step_holds_phi(sms_sender, dynamodb):
     for body in (BODIES[0], "1", "0", "1", BODIES[1], "0", "0", "1 2", "yes", "1"):
         sms_sender.send(body)
-        stored = flatten_item(scan_items(sms_dynamodb))
+        stored = flatten_item(scan_items(dynamodb))
         assert not any(form in stored for form in phone_forms(PATIENT))
         assert not any(b in stored for b in BODIES)
 
 
-def test_item_pins_the_flow_id_and_version(sms_sender, sms_dynamodb):
+def test_item_pins_the_flow_id_and_version(sms_sender, dynamodb):
     walk(sms_sender, ("HI", "1"))
-    state = item_state(get_item(sms_dynamodb))
+    state = item_state(get_item(dynamodb))
     flow = the_flow()
     assert state["flow"] == flow.id == "muscle-spasms"
     assert state["version"] == flow.version
 
 
-def test_a_conversation_started_on_another_flow_version_starts_over(sms_sender, sms_dynamodb):
+def test_a_conversation_started_on_another_flow_version_starts_over(sms_sender, dynamodb):
     import json
 
     walk(sms_sender, ("HI", "1"))
-    item = get_item(sms_dynamodb)
+    item = get_item(dynamodb)
     state = {**item_state(item), "version": "0.0.1-old"}
-    sms_dynamodb.put_item(TableName=TABLE, Item={**item, "state": {"S": json.dumps(state)}})
+    dynamodb.put_item(TableName=TABLE, Item={**item, "state": {"S": json.dumps(state)}})
     reply = sms_sender.send("0")
     assert reply.messages[0].startswith(text("flow_updated"))
-    assert item_state(get_item(sms_dynamodb))["version"] == the_flow().version
+    assert item_state(get_item(dynamodb))["version"] == the_flow().version
 
 
-def test_item_stays_under_1kb_on_the_longest_path(sms_sender, sms_dynamodb):
+def test_item_stays_under_1kb_on_the_longest_path(sms_sender, dynamodb):
     sizes = []
     for body in LONGEST_PATH:
         sms_sender.send(body)
-        sizes.append(item_size(get_item(sms_dynamodb)))
-    assert item_state(get_item(sms_dynamodb))["done"] == "routine_advice"   # every question was asked
-    asked = {entry[0] for entry in item_state(get_item(sms_dynamodb))["answers"]}
+        sizes.append(item_size(get_item(dynamodb)))
+    assert item_state(get_item(dynamodb))["done"] == "routine_advice"   # every question was asked
+    asked = {entry[0] for entry in item_state(get_item(dynamodb))["answers"]}
     assert asked == {n for n, node in the_flow().nodes.items() if node["type"] == "question"}
     assert max(sizes) < 1024, sizes
 
 
-def test_item_stays_under_1kb_with_misses_confirmations_and_back(sms_sender, sms_dynamodb):
+def test_item_stays_under_1kb_with_misses_confirmations_and_back(sms_sender, dynamodb):
     sizes = []
     for body in ("HI", "1", "0", "1", "what", "0", "my chest feels odd", "no", "1 2 3",
                  "back", "1 2 3", "1 2 3 4 5", "yes", "1 2", "thanks"):
         sms_sender.send(body)
-        sizes.append(item_size(get_item(sms_dynamodb)))
+        sizes.append(item_size(get_item(dynamodb)))
     assert max(sizes) < 1024, sizes
 
 
-def test_ttl_attribute_is_24_hours_after_the_last_message(sms_sender, sms_dynamodb, sms_clock):
+def test_ttl_attribute_is_24_hours_after_the_last_message(sms_sender, dynamodb, clock):
     sms_sender.send("HI")
-    first = int(get_item(sms_dynamodb)[TTL_ATTRIBUTE]["N"])
-    assert first == int(sms_clock()) + DAY
-    sms_clock.advance(3600)
+    first = int(get_item(dynamodb)[TTL_ATTRIBUTE]["N"])
+    assert first == int(clock()) + DAY
+    clock.advance(3600)
     sms_sender.send("1")
-    assert int(get_item(sms_dynamodb)[TTL_ATTRIBUTE]["N"]) == int(sms_clock()) + DAY
+    assert int(get_item(dynamodb)[TTL_ATTRIBUTE]["N"]) == int(clock()) + DAY
 
 
-def test_table_has_ttl_enabled_on_the_ttl_attribute(sms_dynamodb):
-    ttl = sms_dynamodb.describe_time_to_live(TableName=TABLE)["TimeToLiveDescription"]
+def test_table_has_ttl_enabled_on_the_ttl_attribute(dynamodb):
+    ttl = dynamodb.describe_time_to_live(TableName=TABLE)["TimeToLiveDescription"]
     assert ttl["TimeToLiveStatus"] in ("ENABLED", "ENABLING")
     assert ttl["AttributeName"] == TTL_ATTRIBUTE
 
 
-def test_create_table_twice_is_harmless(sms_sender, sms_dynamodb):
+def test_create_table_twice_is_harmless(sms_sender, dynamodb):
     from handler.infra.store import create_table
 
     sms_sender.send("HI")
-    item = get_item(sms_dynamodb)
-    result = create_table(sms_dynamodb, TABLE)          # a second time: nothing lost
+    item = get_item(dynamodb)
+    result = create_table(dynamodb, TABLE)          # a second time: nothing lost
     assert "exists" in str(result)
-    assert get_item(sms_dynamodb) == item
-    assert sms_dynamodb.describe_time_to_live(TableName=TABLE)["TimeToLiveDescription"][
+    assert get_item(dynamodb) == item
+    assert dynamodb.describe_time_to_live(TableName=TABLE)["TimeToLiveDescription"][
         "AttributeName"] == TTL_ATTRIBUTE
 
 
 # --- expiry ------------------------------------------------------------------------------
 
-def test_expired_session_starts_over_with_a_note(sms_sender, sms_dynamodb, sms_clock):
+def test_expired_session_starts_over_with_a_note(sms_sender, dynamodb, clock):
     walk(sms_sender, ("HI", "1", "0"))
-    sms_clock.advance(DAY + 1)
-    assert get_item(sms_dynamodb) is not None            # DynamoDB deletes expired items late
+    clock.advance(DAY + 1)
+    assert get_item(dynamodb) is not None            # DynamoDB deletes expired items late
     reply = sms_sender.send("3")
     assert reply.messages[0].startswith(text("expired"))
     assert text("opening") in reply.text
     assert question_prompt("topic") in reply.text
-    state = item_state(get_item(sms_dynamodb))
+    state = item_state(get_item(dynamodb))
     assert state["node"] == "topic" and state["answers"] == []
     # and it goes on normally from there
     assert question_prompt("red_flags") in sms_sender.send("1").text
 
 
-def test_expiry_after_the_advice_starts_over(sms_sender, sms_clock):
+def test_expiry_after_the_advice_starts_over(sms_sender, clock):
     walk(sms_sender, SELF_CARE_PATH)
-    sms_clock.advance(DAY * 3)
+    clock.advance(DAY * 3)
     reply = sms_sender.send("hi again")
     assert reply.messages[0].startswith(text("expired"))
     assert question_prompt("topic") in reply.text
 
 
-def test_just_before_expiry_the_conversation_goes_on(sms_sender, sms_clock):
+def test_just_before_expiry_the_conversation_goes_on(sms_sender, clock):
     walk(sms_sender, ("HI", "1"))
-    sms_clock.advance(DAY - 60)
+    clock.advance(DAY - 60)
     reply = sms_sender.send("0")
     assert text("expired") not in reply.text
     assert question_prompt("medicine") in reply.text
 
 
-def test_expired_session_read_twice_does_not_repeat_the_note(sms_sender, sms_clock):
+def test_expired_session_read_twice_does_not_repeat_the_note(sms_sender, clock):
     walk(sms_sender, ("HI",))
-    sms_clock.advance(DAY + 5)
+    clock.advance(DAY + 5)
     sms_sender.send("hello")
     assert text("expired") not in sms_sender.send("1").text
 
@@ -177,39 +177,39 @@ def test_expired_session_read_twice_does_not_repeat_the_note(sms_sender, sms_clo
     (("HI", "1", "0"), "HELP"),
     (("HI", "1", "0"), "RESTART"),
 ])
-def test_duplicate_message_sid_gets_the_same_reply_and_changes_nothing(sms_sender, sms_dynamodb, sms_json_log,
+def test_duplicate_message_sid_gets_the_same_reply_and_changes_nothing(sms_sender, dynamodb, json_log,
                                                                         before, body):
     walk(sms_sender, before)
     sid = sms_sender.new_sid()
     first = sms_sender.send(body, sid=sid)
-    item = get_item(sms_dynamodb)
-    outcomes = [e for e in sms_json_log.events() if e.get("event") == "outcome"]
+    item = get_item(dynamodb)
+    outcomes = [e for e in json_log.events() if e.get("event") == "outcome"]
     for _retry in range(2):
         again = sms_sender.send(body, sid=sid)
         assert again.status == 200
         assert again.body == first.body
-        assert get_item(sms_dynamodb) == item          # same version, same everything
-    assert [e for e in sms_json_log.events() if e.get("event") == "outcome"] == outcomes
+        assert get_item(dynamodb) == item          # same version, same everything
+    assert [e for e in json_log.events() if e.get("event") == "outcome"] == outcomes
 
 
-def test_duplicate_after_expiry_is_still_answered_the_same(sms_sender, sms_dynamodb, sms_clock):
+def test_duplicate_after_expiry_is_still_answered_the_same(sms_sender, dynamodb, clock):
     walk(sms_sender, ("HI", "1"))
     sid = sms_sender.new_sid()
     first = sms_sender.send("0", sid=sid)
-    item = get_item(sms_dynamodb)
-    sms_clock.advance(DAY + 1)
+    item = get_item(dynamodb)
+    clock.advance(DAY + 1)
     again = sms_sender.send("0", sid=sid)
     assert again.body == first.body
-    assert get_item(sms_dynamodb) == item
+    assert get_item(dynamodb) == item
 
 
-def test_a_new_message_after_a_retry_goes_on_normally(sms_sender, sms_dynamodb):
+def test_a_new_message_after_a_retry_goes_on_normally(sms_sender, dynamodb):
     walk(sms_sender, ("HI",))
     sid = sms_sender.new_sid()
     sms_sender.send("1", sid=sid)
     sms_sender.send("1", sid=sid)
     assert question_prompt("medicine") in sms_sender.send("0").text
-    assert int(get_item(sms_dynamodb)["v"]["N"]) == 3
+    assert int(get_item(dynamodb)["v"]["N"]) == 3
 
 
 # --- concurrency -------------------------------------------------------------------------
@@ -292,16 +292,16 @@ def assert_valid_state(state: dict) -> None:
 
 
 @pytest.mark.parametrize("n", [2, 4, 6])
-def test_messages_from_one_number_at_once_lose_nothing(sms_sender, sms_store, sms_dynamodb, n):
+def test_messages_from_one_number_at_once_lose_nothing(sms_sender, store, dynamodb, n):
     walk(sms_sender, ("HI", "1", "0", "3"))                # at the 'pattern' question
-    before = get_item(sms_dynamodb)
+    before = get_item(dynamodb)
     v0, turns0 = int(before["v"]["N"]), int(before["turns"]["N"])
     # wave 1: all n read the same version, one wins; wave 2: the n-1 losers re-read together,
     # one wins again; the rest are asked to resend.
-    sms_store.client = RacingClient(sms_dynamodb, [n, n - 1])
+    store.client = RacingClient(dynamodb, [n, n - 1])
     bodies = [str(i) for i in range(1, n + 1)]
     replies = race(sms_sender, bodies)
-    sms_store.client = sms_dynamodb
+    store.client = dynamodb
 
     resend = text("resend")
     for reply in replies:
@@ -309,7 +309,7 @@ def test_messages_from_one_number_at_once_lose_nothing(sms_sender, sms_store, sm
         assert reply.messages and all(m.strip() for m in reply.messages)
     asked_to_resend = [r for r in replies if r.messages == [resend]]
     applied = [r for r in replies if r.messages != [resend]]
-    after = get_item(sms_dynamodb)
+    after = get_item(dynamodb)
     assert int(after["v"]["N"]) == v0 + len(applied)
     assert int(after["turns"]["N"]) == turns0 + len(applied)
     assert len(applied) == min(n, 2) and len(asked_to_resend) == n - len(applied)
@@ -323,32 +323,32 @@ def test_messages_from_one_number_at_once_lose_nothing(sms_sender, sms_store, sm
     assert question_prompt("topic") in follow.text
 
 
-def test_free_for_all_from_one_number_keeps_a_valid_state(sms_sender, sms_store, sms_dynamodb):
+def test_free_for_all_from_one_number_keeps_a_valid_state(sms_sender, store, dynamodb):
     """No waves: whatever the interleaving, every reply is an answer or a request to resend,
     and the version counts exactly the answers applied."""
     walk(sms_sender, ("HI", "1"))
-    v0 = int(get_item(sms_dynamodb)["v"]["N"])
+    v0 = int(get_item(dynamodb)["v"]["N"])
 
     class Atomic(RacingClient):
         def __init__(self, client):
             super().__init__(client, [])
 
-    sms_store.client = Atomic(sms_dynamodb)
+    store.client = Atomic(dynamodb)
     bodies = ["0", "0", "1", "3", "2 3", "0", "yes", "no"]
     replies = race(sms_sender, bodies)
-    sms_store.client = sms_dynamodb
+    store.client = dynamodb
     resend = text("resend")
     applied = [r for r in replies if r.messages != [resend]]
     assert all(r.status == 200 and r.messages for r in replies)
-    after = get_item(sms_dynamodb)
+    after = get_item(dynamodb)
     assert int(after["v"]["N"]) == v0 + len(applied)
     assert_valid_state(item_state(after))
 
 
-def test_two_numbers_at_once_do_not_interfere(sms_sender, sms_store, sms_dynamodb):
+def test_two_numbers_at_once_do_not_interfere(sms_sender, store, dynamodb):
     a_path = SELF_CARE_PATH                              # ends in self care
     b_path = ("HI", "1", "0", "3", "1 2", "yes", "0")   # ends in routine
-    sms_store.client = RacingClient(sms_dynamodb, [2] * len(a_path))   # each step read together
+    store.client = RacingClient(dynamodb, [2] * len(a_path))   # each step read together
     results = {}
 
     def run(number, path):
@@ -361,14 +361,14 @@ def test_two_numbers_at_once_do_not_interfere(sms_sender, sms_store, sms_dynamod
         t.start()
     for t in threads:
         t.join(timeout=60)
-    sms_store.client = sms_dynamodb
+    store.client = dynamodb
 
     assert advice_opening("self_care_advice") in results[PATIENT][-1].text
     assert advice_opening("routine_advice") in results[OTHER_PATIENT][-1].text
     for number, path in ((PATIENT, a_path), (OTHER_PATIENT, b_path)):
         replies = results[number]
         assert all(r.status == 200 and r.messages and r.messages != [text("resend")] for r in replies)
-        item = get_item(sms_dynamodb, number)
+        item = get_item(dynamodb, number)
         assert int(item["v"]["N"]) == len(path)
         assert int(item["turns"]["N"]) == len(path)
-    assert len(scan_items(sms_dynamodb)) == 2
+    assert len(scan_items(dynamodb)) == 2

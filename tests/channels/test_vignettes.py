@@ -1,7 +1,7 @@
 """`triage-line vignettes FILE`: scripted patients through the real webhook path,
-JSON Lines out as ../shared/clinical/VIGNETTES.md specifies, a summary on stderr.
+JSON Lines out as the clinical team's VIGNETTES.md specifies, a summary on stderr.
 
-tests/vignettes/sample.json is a copy of the shared sample; tests/vignettes/sms.json
+tests/vignettes/sample.json is a copy of the clinical team's sample; tests/vignettes/sms.json
 holds this project's own SMS vignettes (every red flag, every urgent and routine
 finding, out of scope, volunteered emergencies, negated and joking mentions)."""
 from __future__ import annotations
@@ -16,7 +16,7 @@ import pytest
 from handler.tools import cli
 from handler.infra import logs
 from handler.channels.sms.segments import segments
-from tests.channels.sms_helpers import SHARED_DIR, TESTS_DIR, WEBHOOKS_FILE, advice_opening, first_sentence
+from tests.channels.sms_helpers import TESTS_DIR, WEBHOOKS_FILE, advice_opening, first_sentence
 
 SAMPLE = TESTS_DIR / "vignettes" / "sample.json"
 OWN = TESTS_DIR / "vignettes" / "sms.json"
@@ -213,13 +213,28 @@ def test_own_vignettes_cover_every_finding(own_run):
     assert any("volunteer" in v and v["volunteer"]["after"] >= 20 for v in own_run.sms), "after the advice"
 
 
-# --- copies of the shared files stay in step ---------------------------------------------
+# --- the copies kept in tests/ are whole (the tests never read outside the repository) ----
 
-@pytest.mark.parametrize("copy, shared", [
-    (SAMPLE, SHARED_DIR / "clinical" / "vignettes-sample.json"),
-    (WEBHOOKS_FILE, SHARED_DIR / "twilio" / "webhooks.json"),
-])
-def test_copies_match_the_shared_files(copy, shared):
-    if not shared.exists():
-        pytest.skip(f"{shared} is not here")
-    assert json.loads(copy.read_text(encoding="utf-8")) == json.loads(shared.read_text(encoding="utf-8"))
+WEBHOOK_SETS = ("sms_incoming", "sms_incoming_stop_with_advanced_opt_out", "voice_incoming_call",
+                "voice_gather_digits", "voice_gather_speech")
+
+
+def whole_sample(data) -> None:
+    assert isinstance(data, list) and data
+    assert len({v["id"] for v in data}) == len(data), "vignette ids are unique"
+    for vignette in data:
+        assert isinstance(vignette["present"], list), vignette["id"]
+        assert vignette.get("expected", "none") in DISPOSITIONS, vignette["id"]
+
+
+def whole_webhooks(data) -> None:
+    for name in WEBHOOK_SETS:                       # every parameter set the helpers post
+        params = data[name]
+        assert params["AccountSid"].startswith("AC") and params["From"].startswith("+"), name
+    assert data["sms_incoming"]["Body"] and data["voice_gather_digits"]["Digits"]
+
+
+@pytest.mark.parametrize("copy, check", [(SAMPLE, whole_sample), (WEBHOOKS_FILE, whole_webhooks)],
+                         ids=["sample", "webhooks"])
+def test_copies_of_the_shared_files_are_whole(copy, check):
+    check(json.loads(copy.read_text(encoding="utf-8")))

@@ -7,7 +7,6 @@ import pytest
 from tests.channels.voice_helpers import (BASE_URL, NURSE_NUMBER, assert_advice_end, disposition_heard, no_input_params,
                                  outcomes_heard, query_of, stored_state, text_of, verbs, vtext, walk)
 
-pytest_plugins = ["tests.voice_fixtures"]
 
 PLACES = [("topic", 0), ("red_flags", 0), ("red_flags", 3), ("medicine", 0), ("pattern", 4),
           ("condition", 0), ("context", 1)]
@@ -19,53 +18,53 @@ def at(twiml) -> tuple[str, int]:
     return place["q"], int(place.get("i", "0"))
 
 
-def assert_asked_again(vflow, turn, place, lead_key):
+def assert_asked_again(flow, turn, place, lead_key):
     """One response: the 'did not hear' / 'did not understand' Say, then the same
     question (the same item of a list) as a Gather, then its no-input Redirect."""
     assert len(turn.responses) == 1
     twiml = turn.last
     assert twiml.tags == ["Say", "Gather", "Redirect"]
-    assert text_of(verbs(twiml.root)[0]) == vtext(vflow, lead_key)
+    assert text_of(verbs(twiml.root)[0]) == vtext(flow, lead_key)
     assert at(twiml) == place
 
 
-def assert_safe_advice(vflow, turn):
-    assert outcomes_heard(vflow, turn) == [vflow.data["fallback"]]
-    assert disposition_heard(vflow, turn) == "urgent"
-    assert "self_care_advice" not in outcomes_heard(vflow, turn)
-    assert_advice_end(vflow, turn.last)
+def assert_safe_advice(flow, turn):
+    assert outcomes_heard(flow, turn) == [flow.data["fallback"]]
+    assert disposition_heard(flow, turn) == "urgent"
+    assert "self_care_advice" not in outcomes_heard(flow, turn)
+    assert_advice_end(flow, turn.last)
 
 
 @pytest.mark.parametrize("place", PLACES, ids=PLACE_IDS)
-def test_no_input_asks_once_more_then_gives_the_safe_advice(caller, vflow, voice_dynamodb, place):
-    walk(caller, vflow, until=place)
+def test_no_input_asks_once_more_then_gives_the_safe_advice(caller, flow, dynamodb, place):
+    walk(caller, flow, until=place)
     prompt = caller.current.prompt()
     redirect = caller.current.redirect
     assert query_of(redirect)["timeout"] == "1"
     turn = caller.no_input()
-    assert_asked_again(vflow, turn, place, "no_input")
+    assert_asked_again(flow, turn, place, "no_input")
     assert turn.last.prompt() == prompt
     turn = caller.no_input()
-    assert_safe_advice(vflow, turn)
-    _version, state = stored_state(voice_dynamodb, caller.key)
-    assert state["done"] == vflow.data["fallback"]
+    assert_safe_advice(flow, turn)
+    _version, state = stored_state(dynamodb, caller.key)
+    assert state["done"] == flow.data["fallback"]
 
 
 @pytest.mark.parametrize("bad", [("press", "7"), ("say", "banana bread"), ("say", "I don't know")],
                          ids=["digit-7", "garbled", "unsure"])
 @pytest.mark.parametrize("place", PLACES, ids=PLACE_IDS)
-def test_bad_input_asks_once_more_then_gives_the_safe_advice(caller, vflow, place, bad):
-    walk(caller, vflow, until=place)
+def test_bad_input_asks_once_more_then_gives_the_safe_advice(caller, flow, place, bad):
+    walk(caller, flow, until=place)
     how, value = bad
     send = caller.press if how == "press" else caller.say
     turn = send(value)
-    assert_asked_again(vflow, turn, place, "not_understood")
+    assert_asked_again(flow, turn, place, "not_understood")
     turn = send(value)
-    assert_safe_advice(vflow, turn)
+    assert_safe_advice(flow, turn)
 
 
-def test_a_good_answer_after_one_miss_goes_on(caller, vflow):
-    walk(caller, vflow, until=("condition", 0))
+def test_a_good_answer_after_one_miss_goes_on(caller, flow):
+    walk(caller, flow, until=("condition", 0))
     caller.no_input()
     turn = caller.press("2")
     assert at(turn.last) == ("context", 0)
@@ -74,13 +73,13 @@ def test_a_good_answer_after_one_miss_goes_on(caller, vflow):
     assert at(turn.last) == ("context", 1)
 
 
-def test_a_miss_then_an_answer_keeps_the_earlier_list_items(caller, vflow, voice_dynamodb):
-    walk(caller, vflow, until=("pattern", 1))
+def test_a_miss_then_an_answer_keeps_the_earlier_list_items(caller, flow, dynamodb):
+    walk(caller, flow, until=("pattern", 1))
     caller.press("1")                       # several times a week: yes
     caller.no_input()                       # item 2: did not hear
     for _ in range(3):
         caller.press("2")
-    _version, state = stored_state(voice_dynamodb, caller.key)
+    _version, state = stored_state(dynamodb, caller.key)
     assert ["pattern", [1]] in state["answers"]
 
 
@@ -88,9 +87,9 @@ def test_a_miss_then_an_answer_keeps_the_earlier_list_items(caller, vflow, voice
                                  ("say", "Sorry?")], ids=["star", "repeat", "say-that-again", "sorry"])
 @pytest.mark.parametrize("place", PLACES, ids=PLACE_IDS)
 def test_star_or_repeat_asks_the_same_question_again_without_changing_anything(
-        caller, vflow, voice_dynamodb, place, how):
-    walk(caller, vflow, until=place)
-    before = stored_state(voice_dynamodb, caller.key)
+        caller, flow, dynamodb, place, how):
+    walk(caller, flow, until=place)
+    before = stored_state(dynamodb, caller.key)
     asked = caller.current
     kind, value = how
     turn = (caller.press if kind == "press" else caller.say)(value)
@@ -99,7 +98,7 @@ def test_star_or_repeat_asks_the_same_question_again_without_changing_anything(
     assert turn.last.place == asked.place
     assert turn.last.prompt() == asked.prompt()
     assert turn.last.redirect == asked.redirect
-    assert stored_state(voice_dynamodb, caller.key) == before
+    assert stored_state(dynamodb, caller.key) == before
     # repeating is not a miss: two misses after it are still needed for the safe advice
     caller.no_input()
     assert at(caller.current) == place
@@ -109,28 +108,28 @@ def test_star_or_repeat_asks_the_same_question_again_without_changing_anything(
                                  ("say", "can I talk to a real person")])
 class TestWithANurseLine:
     @pytest.fixture
-    def voice_nurse_number(self):
+    def nurse_number(self):
         return NURSE_NUMBER
 
-    def test_connects_to_the_nurse_line(self, caller, vflow, voice_dynamodb, how):
-        walk(caller, vflow, until=("red_flags", 2))
-        before = stored_state(voice_dynamodb, caller.key)
+    def test_connects_to_the_nurse_line(self, caller, flow, dynamodb, how):
+        walk(caller, flow, until=("red_flags", 2))
+        before = stored_state(dynamodb, caller.key)
         kind, value = how
         turn = (caller.press if kind == "press" else caller.say)(value)
         twiml = turn.last
         assert len(turn.responses) == 1
         assert twiml.tags == ["Say", "Dial"]
         say, dial = verbs(twiml.root)
-        assert text_of(say) == vtext(vflow, "nurse_connecting")
+        assert text_of(say) == vtext(flow, "nurse_connecting")
         assert [(n.tag, text_of(n)) for n in dial] == [("Number", NURSE_NUMBER)]
         action = dial.get("action")
         assert action.startswith(BASE_URL + "/voice/nurse-done?")
         assert query_of(action) == {"q": "red_flags", "i": "2"}
         assert int(dial.get("timeout")) > 0
-        assert stored_state(voice_dynamodb, caller.key) == before
+        assert stored_state(dynamodb, caller.key) == before
 
-    def test_no_answer_from_the_nurse_returns_to_the_question(self, caller, vflow, voice_dynamodb, how):
-        walk(caller, vflow, until=("red_flags", 2))
+    def test_no_answer_from_the_nurse_returns_to_the_question(self, caller, flow, dynamodb, how):
+        walk(caller, flow, until=("red_flags", 2))
         asked = caller.current
         kind, value = how
         dial = verbs((caller.press if kind == "press" else caller.say)(value).last.root)[-1]
@@ -140,43 +139,43 @@ class TestWithANurseLine:
         first = turn.first
         assert first.tags == ["Say", "Redirect"]
         said = text_of(verbs(first.root)[0])
-        assert said == vtext(vflow, "nurse_unreachable") and "911" in said
+        assert said == vtext(flow, "nurse_unreachable") and "911" in said
         assert turn.last.tags == ["Gather", "Redirect"]
         assert turn.last.place == asked.place and turn.last.prompt() == asked.prompt()
 
-    def test_a_completed_nurse_call_ends_politely(self, caller, vflow, how):
-        walk(caller, vflow, until=("medicine", 0))
+    def test_a_completed_nurse_call_ends_politely(self, caller, flow, how):
+        walk(caller, flow, until=("medicine", 0))
         kind, value = how
         dial = verbs((caller.press if kind == "press" else caller.say)(value).last.root)[-1]
         params = {**no_input_params(caller.call_sid), "DialCallStatus": "completed",
                   "DialCallSid": "CA" + "d" * 32, "DialCallDuration": "240"}
         twiml = caller.post(dial.get("action"), params)
         assert twiml.tags == ["Say", "Hangup"]
-        assert twiml.says() == [vtext(vflow, "goodbye")]
+        assert twiml.says() == [vtext(flow, "goodbye")]
 
 
 @pytest.mark.parametrize("how", [("press", "0"), ("say", "nurse"), ("say", "operator")])
 @pytest.mark.parametrize("place", [("topic", 0), ("red_flags", 4), ("condition", 0)])
-def test_without_a_nurse_line_says_so_and_asks_again(caller, vflow, voice_dynamodb, how, place):
-    walk(caller, vflow, until=place)
+def test_without_a_nurse_line_says_so_and_asks_again(caller, flow, dynamodb, how, place):
+    walk(caller, flow, until=place)
     asked = caller.current
-    before = stored_state(voice_dynamodb, caller.key)
+    before = stored_state(dynamodb, caller.key)
     kind, value = how
     turn = (caller.press if kind == "press" else caller.say)(value)
     first = turn.first
     assert first.tags == ["Say", "Redirect"]
     said = text_of(verbs(first.root)[0])
-    assert said == vtext(vflow, "no_nurse_line")
+    assert said == vtext(flow, "no_nurse_line")
     assert "911" in said and "nurse line" in said
     assert all(e.tag != "Dial" for r in turn.responses for e in r.root.iter())
     assert turn.last.tags == ["Gather", "Redirect"]
     assert turn.last.place == asked.place and turn.last.prompt() == asked.prompt()
-    assert stored_state(voice_dynamodb, caller.key) == before
+    assert stored_state(dynamodb, caller.key) == before
 
 
-def test_nurse_at_the_end_repeats_the_advice(caller, vflow):
-    turn = walk(caller, vflow, present={"pattern.several_per_week"})
-    advice = assert_advice_end(vflow, turn.last)
+def test_nurse_at_the_end_repeats_the_advice(caller, flow):
+    turn = walk(caller, flow, present={"pattern.several_per_week"})
+    advice = assert_advice_end(flow, turn.last)
     turn = caller.press("0")
     assert turn.first.tags == ["Say", "Redirect"]
-    assert assert_advice_end(vflow, turn.last) == advice
+    assert assert_advice_end(flow, turn.last) == advice

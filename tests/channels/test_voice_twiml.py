@@ -8,14 +8,13 @@ from urllib.parse import urlsplit
 from tests.channels.voice_helpers import (BASE_URL, LOCALE, check_twiml, longest_prompts, query_of, question_of,
                                   text_of, verbs, vtext, walk)
 
-pytest_plugins = ["tests.voice_fixtures"]
 
 
 def hint_list(gather) -> list[str]:
     return [h.strip() for h in gather.get("hints").split(",")]
 
 
-def test_incoming_call_says_the_opening_then_asks_the_first_question(caller, vflow):
+def test_incoming_call_says_the_opening_then_asks_the_first_question(caller, flow):
     turn = caller.start()
     assert len(turn.responses) == 1
     twiml = turn.first
@@ -23,7 +22,7 @@ def test_incoming_call_says_the_opening_then_asks_the_first_question(caller, vfl
     assert twiml.tags == ["Say", "Gather", "Redirect"]
     opening, gather, redirect = verbs(twiml.root)
 
-    assert text_of(opening) == vtext(vflow, "opening")
+    assert text_of(opening) == vtext(flow, "opening")
     assert "911" in text_of(opening) and "not a diagnosis" in text_of(opening)
     assert opening.get("language") == LOCALE
 
@@ -35,12 +34,12 @@ def test_incoming_call_says_the_opening_then_asks_the_first_question(caller, vfl
     assert gather.get("numDigits") == "1"
     assert gather.get("language") == LOCALE
     assert 5 <= int(gather.get("timeout")) <= 15
-    first = vflow.data["start"]
+    first = flow.data["start"]
     assert query_of(action) == {"q": first}
 
     prompt = [child for child in gather]
     assert [c.tag for c in prompt] == ["Say"]
-    question = question_of(vflow, first)
+    question = question_of(flow, first)
     said = text_of(prompt[0])
     assert said.startswith(question.prompt)
     for number, label in enumerate(question.choices, 1):        # each choice and its key
@@ -54,10 +53,10 @@ def test_incoming_call_says_the_opening_then_asks_the_first_question(caller, vfl
     assert text_of(redirect).startswith(BASE_URL + "/voice/answer?")
 
 
-def test_every_question_and_item_is_a_gather_followed_by_its_no_input_path(caller, vflow):
+def test_every_question_and_item_is_a_gather_followed_by_its_no_input_path(caller, flow):
     """The longest path, every response checked by check_twiml (as in every test), and
     each gather asks exactly one thing."""
-    turn = walk(caller, vflow, present={"tizanidine.taking"})
+    turn = walk(caller, flow, present={"tizanidine.taking"})
     asked = [r for r in caller.log if r.gather is not None]
     for response in asked:
         check_twiml(response.root)
@@ -67,7 +66,7 @@ def test_every_question_and_item_is_a_gather_followed_by_its_no_input_path(calle
             continue
         assert response.tags[-2:] == ["Gather", "Redirect"]
         assert query_of(response.redirect) == {**place, "timeout": "1"}
-        question = question_of(vflow, place["q"])
+        question = question_of(flow, place["q"])
         hints = hint_list(response.gather)
         if question.kind == "one_of":
             assert all(label.replace(",", "") in hints for label in question.choices)
@@ -77,9 +76,9 @@ def test_every_question_and_item_is_a_gather_followed_by_its_no_input_path(calle
     assert turn.last.place["q"] == "advice"
 
 
-def test_a_list_question_is_read_as_one_yes_no_item_per_choice(caller, vflow):
-    walk(caller, vflow, until=("red_flags", 0))
-    question = question_of(vflow, "red_flags")
+def test_a_list_question_is_read_as_one_yes_no_item_per_choice(caller, flow):
+    walk(caller, flow, until=("red_flags", 0))
+    question = question_of(flow, "red_flags")
     assert question.kind == "all_that_apply"
     heard = []
     for item, label in enumerate(question.choices):
@@ -87,10 +86,10 @@ def test_a_list_question_is_read_as_one_yes_no_item_per_choice(caller, vflow):
         assert current.place.get("q") == "red_flags"
         assert int(current.place.get("i", "0")) == item
         prompt = current.prompt()
-        assert prompt.endswith(vtext(vflow, "item").format(choice=label))
+        assert prompt.endswith(vtext(flow, "item").format(choice=label))
         if item == 0:
             assert prompt.startswith(question.prompt)
-            assert vtext(vflow, "list_intro") in prompt
+            assert vtext(flow, "list_intro") in prompt
         else:
             assert question.prompt not in prompt                      # only the item, short
         assert [c.tag for c in current.gather] == ["Say"]
@@ -101,23 +100,23 @@ def test_a_list_question_is_read_as_one_yes_no_item_per_choice(caller, vflow):
     assert caller.current.place["q"] == "medicine"
 
 
-def test_yes_no_questions_say_which_key_means_what(caller, vflow):
-    walk(caller, vflow, until=("condition", 0))
+def test_yes_no_questions_say_which_key_means_what(caller, flow):
+    walk(caller, flow, until=("condition", 0))
     prompt = caller.current.prompt()
-    assert prompt.startswith(question_of(vflow, "condition").prompt)
-    assert prompt.endswith(vtext(vflow, "yes_no"))
+    assert prompt.startswith(question_of(flow, "condition").prompt)
+    assert prompt.endswith(vtext(flow, "yes_no"))
     assert "press 1" in prompt.lower() and "press 2" in prompt.lower()
 
 
-def test_prompts_on_the_longest_path(caller, vflow):
+def test_prompts_on_the_longest_path(caller, flow):
     """Prompts = Says inside Gathers (standalone Says on this path are the opening and the
     advice, not questions). The graph walk and a real call along it agree."""
-    count, path = longest_prompts(vflow)
-    walk(caller, vflow, present={"tizanidine.taking"})
+    count, path = longest_prompts(flow)
+    walk(caller, flow, present={"tizanidine.taking"})
     asked = [r for r in caller.log if r.gather is not None and r.place["q"] != "advice"]
     prompts = sum(len(list(r.gather.iter("Say"))) for r in asked)
     standalone_questions = [s for r in caller.log for s in r.standalone_says()
-                            if any(question_of(vflow, q).prompt in s for q in path[:-1])]
+                            if any(question_of(flow, q).prompt in s for q in path[:-1])]
     assert standalone_questions == []
     assert prompts == count
     assert [r.place["q"] for r in asked][::-1].index("context") == 0

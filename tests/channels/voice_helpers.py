@@ -1,8 +1,8 @@
-"""Helpers for the voice line tests (the fixtures are in tests/voice_fixtures.py).
+"""Helpers for the voice line tests (the fixtures are in tests/channels/conftest.py).
 
 Everything runs against moto's in-memory DynamoDB (`mock_aws`) with fake AWS
 credentials. The caller posts Twilio's real voice parameter sets
-(/work/shared/twilio/webhooks.json: voice_incoming_call, voice_gather_digits,
+(tests/fixtures/twilio-webhooks.json: voice_incoming_call, voice_gather_digits,
 voice_gather_speech) with CallSid / Digits / SpeechResult replaced, signed for
 the exact URL (query string included) as Twilio signs it, and follows
 <Redirect>s as Twilio does.
@@ -24,20 +24,13 @@ from handler.core import engine
 from handler.infra.pseudonyms import pseudonym
 from handler.infra.settings import Settings
 from handler.infra.signature import sign
+from tests.channels.line_under_test import AUTH_TOKEN, BASE_URL, HASH_KEY, ORIGIN, REGION, STAGE, TABLE  # noqa: F401
 from tests.fakes import START_TIME, FakeClock  # noqa: F401  (tests import them from here)
+from tests.flow_words import advice_opening
 from tests.paths import TESTS_DIR
 
-SHARED_DIR = TESTS_DIR.parent.parent / "shared"
-WEBHOOKS_FILE = SHARED_DIR / "twilio" / "webhooks.json"
-LOCAL_WEBHOOKS_FILE = TESTS_DIR / "fixtures" / "twilio-webhooks.json"   # read-only copy by the SMS helper
+WEBHOOKS_FILE = TESTS_DIR / "fixtures" / "twilio-webhooks.json"   # Twilio's real parameter sets
 
-AUTH_TOKEN = "voice-test-auth-token-0123456789"
-HASH_KEY = "voice-test-hash-key"
-ORIGIN = "https://example.test"
-STAGE = "/dev"                                 # API Gateway stage prefix: in URLs, stripped before the app
-BASE_URL = ORIGIN + STAGE
-TABLE = "triage-sessions-voice-test"
-REGION = "us-east-1"
 LOCALE = "en-US"
 NURSE_NUMBER = "+15005550009"
 CALL_SID = "CA0123456789abcdef0123456789abcdef"     # the one in Twilio's sample parameter sets
@@ -47,8 +40,7 @@ VERBS_AFTER_GATHER = ("Redirect", "Say")     # Say must then be followed by Hang
 
 
 def webhooks() -> dict:
-    path = WEBHOOKS_FILE if WEBHOOKS_FILE.exists() else LOCAL_WEBHOOKS_FILE
-    return json.loads(path.read_text(encoding="utf-8"))
+    return json.loads(WEBHOOKS_FILE.read_text(encoding="utf-8"))
 
 
 def voice_params(kind: str, call_sid: str, **replace) -> dict:
@@ -329,17 +321,12 @@ def vtext(flow, key: str) -> str:
     return flow.data["voice"]["texts"][key][flow.languages[0]]
 
 
-def first_part(flow, outcome: str) -> str:
-    part = flow.nodes[outcome]["parts"][0]
-    lang = flow.languages[0]
-    return part["text"][lang] if "text" in part else flow.text(part["include"], lang)
-
-
 def outcomes_heard(flow, turn) -> list[str]:
     """The outcomes whose advice opens one of the Says heard (in flow order)."""
     heard = turn.says() if isinstance(turn, Turn) else turn.says()
     return [node_id for node_id, node in flow.nodes.items()
-            if node["type"] == "outcome" and any(first_part(flow, node_id) in said for said in heard)]
+            if node["type"] == "outcome"
+            and any(advice_opening(node_id, flow.languages[0], flow) in said for said in heard)]
 
 
 def disposition_heard(flow, turn) -> str | None:

@@ -33,6 +33,7 @@ from handler.infra.store import CLIENT_CONFIG, TTL_ATTRIBUTE, Conflict, Session,
     create_table, dynamodb_client
 from handler.tools.twiml_reading import sms_messages
 from tests.fakes import START_TIME as START, FakeClock
+from tests.flow_words import emergency_openings
 
 
 REGION = "us-east-1"
@@ -495,8 +496,7 @@ def test_threads_posting_from_one_number_lose_and_double_nothing(dynalite, clock
     resend = FLOW.text("resend", "en")
     applied_sids = {sid for sid, _body in applied}
     # Emergency advice is sent even when the write keeps losing the race (it may not be stored).
-    emergency = {node["parts"][0]["text"]["en"] for node in FLOW.nodes.values()
-                 if node["type"] == "outcome" and node["disposition"] == "emergency"}
+    emergency = emergency_openings(FLOW)
     for sid in bodies:      # every message was applied, or its sender was told (resend or emergency advice)
         told = [r for (s, _b), r in zip(sends, results) if s == sid
                 and (any(resend in m for m in r[1]) or (r[1] and r[1][0] in emergency))]

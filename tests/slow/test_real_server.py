@@ -12,6 +12,7 @@ import pytest
 from handler.infra.flow_files import load_flows
 from handler.infra.pseudonyms import pseudonym
 from handler.channels.safe_reply import safe_text
+from tests.flow_words import emergency_openings
 from tests.live_server import HASH_KEY, running_line
 
 NUMBERS = 8              # patients texting at the same time
@@ -21,8 +22,7 @@ FLOW = load_flows()["muscle-spasms"]
 RESEND = FLOW.text("resend", "en")
 SAFE = safe_text()
 # Emergency advice is given even when the write keeps losing the race, so it may not be stored.
-EMERGENCY = {node["parts"][0]["text"]["en"] for node in FLOW.nodes.values()
-             if node["type"] == "outcome" and node["disposition"] == "emergency"}
+EMERGENCY = emergency_openings(FLOW)
 _ids = count(1)
 
 
