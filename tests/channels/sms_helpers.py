@@ -13,6 +13,7 @@ import threading
 from dataclasses import dataclass, field
 from itertools import count
 
+from handler.core import engine
 from handler.infra.pseudonyms import pseudonym
 from handler.infra.settings import Settings
 from handler.infra.signature import sign
@@ -121,6 +122,18 @@ def scan_items(client) -> list[dict]:
 
 def item_state(item: dict) -> dict | None:
     return json.loads(item["state"]["S"]) if "state" in item else None
+
+
+def stored_position(client, number: str = PATIENT) -> str | None:
+    """Where the stored conversation stands, as the line reads it: the question being
+    asked ('topic', 'confirm:<concept>'...), 'advice' once advice was given, None if none."""
+    state = item_state(get_item(client, number) or {})
+    return None if state is None else engine.position(state)
+
+
+def stored_findings(client, number: str = PATIENT) -> list[str]:
+    """What the patient has reported in the stored conversation, in the order reported."""
+    return engine.findings(the_flow(), item_state(get_item(client, number)))
 
 
 def item_size(item: dict) -> int:

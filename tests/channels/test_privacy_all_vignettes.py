@@ -19,6 +19,7 @@ from tests.channels.revealing_bodies import revealing
 from tests.channels.sms_helpers import TESTS_DIR, phone_forms
 
 VIGNETTE_FILES = sorted((TESTS_DIR / "vignettes").glob("*.json"))
+FROM_PARAMETER = re.compile(r"(?<![A-Za-z0-9])From(?![A-Za-z0-9])")
 LIBRARY_LOGGERS = ("botocore", "boto3", "urllib3", "werkzeug", "moto")
 
 
@@ -113,7 +114,9 @@ def test_every_vignette_logs_and_stores_no_phone_number_call_id_or_body(path, aw
     forbidden = {form for number in numbers for form in phone_forms(number)} | call_ids | \
         {sid[2:] for sid in call_ids} | bodies
     leaks = [(word, line[:200]) for line in lines for word in forbidden if word in line]
-    leaks += [("From", line[:200]) for line in lines if "From" in line]
+    # the parameter's name as a word: botocore's debug lines carry random request ids, and
+    # one such as '...ErgcFromYSS...' once failed this test by chance
+    leaks += [("From", line[:200]) for line in lines if FROM_PARAMETER.search(line)]
     assert not leaks, leaks[:5]
 
     # the store: one item per patient or call, keyed by a keyed hash, holding none of it (the

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.channels.sms_helpers import (PATIENT, advice_opening, first_sentence, get_item, item_state,
-                               question_prompt, text)
+from tests.channels.sms_helpers import (PATIENT, advice_opening, first_sentence, get_item, question_prompt,
+                                        stored_position, text)
 
 
 EMERGENCY_NOW = advice_opening("emergency_now")
@@ -43,11 +43,10 @@ def assert_no_emergency(reply):
     "my husband passed out",
     "her face is drooping and her speech is slurred",
 ])
-def test_emergency_in_the_opening_message_is_answered_first(sms_sender, dynamodb, opening):
+def test_emergency_in_the_opening_message_is_answered_first(sms_sender, dynamodb, json_log, opening):
     reply = sms_sender.send(opening)
     assert_emergency_first(reply)
-    state = item_state(get_item(dynamodb))
-    assert state["done"] == "emergency_now"
+    assert json_log.outcomes() == ["emergency_now"] and stored_position(dynamodb) == "advice"
 
 
 @pytest.mark.parametrize("answers", [
@@ -56,11 +55,11 @@ def test_emergency_in_the_opening_message_is_answered_first(sms_sender, dynamodb
     ("HI", "1", "0", "3", "1 2"),      # at the yes/no condition question
 ])
 @pytest.mark.parametrize("emergency", ["my chest hurts", "I cant breathe", "He collapsed"])
-def test_emergency_mid_flow_interrupts(sms_sender, dynamodb, answers, emergency):
+def test_emergency_mid_flow_interrupts(sms_sender, dynamodb, json_log, answers, emergency):
     walk(sms_sender, answers)
     reply = sms_sender.send(emergency)
     assert_emergency_first(reply)
-    assert item_state(get_item(dynamodb))["done"] == "emergency_now"
+    assert json_log.outcomes() == ["emergency_now"] and stored_position(dynamodb) == "advice"
 
 
 @pytest.mark.parametrize("words", ["I want to kill myself", "i want to die", "I feel suicidal"])
@@ -120,50 +119,47 @@ def test_emergency_while_opted_out_is_still_answered(sms_sender, dynamodb):
     "my calf cramps but I don't have chest pain",
     "cramps in my legs, never passed out",
 ])
-def test_negated_mentions_continue_the_flow(sms_sender, dynamodb, opening):
+def test_negated_mentions_continue_the_flow(sms_sender, dynamodb, json_log, opening):
     reply = sms_sender.send(opening)
     assert_no_emergency(reply)
     assert reply.messages[0].startswith(text("opening"))
     assert question_prompt("topic") in reply.text
-    state = item_state(get_item(dynamodb))
-    assert state["done"] is None and state["node"] == "topic"
+    assert json_log.outcomes() == [] and stored_position(dynamodb) == "topic"
     final = walk(sms_sender, ("1", "0", "3", "0", "no", "0"))
     assert advice_opening("self_care_advice") in final.text
 
 
-def test_a_denied_mention_that_still_sounds_unsure_is_asked_about_not_ended(sms_sender, dynamodb):
+def test_a_denied_mention_that_still_sounds_unsure_is_asked_about_not_ended(sms_sender, dynamodb, json_log):
     # "breath" alone is a possible sign: one confirming question is allowed, never the advice.
     reply = sms_sender.send("cramps in my legs, not short of breath")
     assert_no_emergency(reply)
-    state = item_state(get_item(dynamodb))
-    assert state["done"] is None
-    if state["check"]:
+    assert json_log.outcomes() == []
+    if stored_position(dynamodb).startswith("confirm:"):
         reply = sms_sender.send("no")
         assert_no_emergency(reply)
     assert question_prompt("topic") in reply.text
-    assert item_state(get_item(dynamodb))["done"] is None
+    assert json_log.outcomes() == [] and stored_position(dynamodb) == "topic"
 
 
-def test_negated_mention_mid_flow_is_not_an_emergency(sms_sender, dynamodb):
+def test_negated_mention_mid_flow_is_not_an_emergency(sms_sender, dynamodb, json_log):
     walk(sms_sender, ("HI", "1"))
     reply = sms_sender.send("none of these, no chest pain")
     assert_no_emergency(reply)
-    assert item_state(get_item(dynamodb))["done"] is None
+    assert json_log.outcomes() == [] and stored_position(dynamodb) != "advice"
 
 
 @pytest.mark.parametrize("words", ["this cramp is killing me", "These cramps are killing me!",
                                    "my leg is killing me lol"])
-def test_joking_mention_is_not_an_emergency(sms_sender, dynamodb, words):
+def test_joking_mention_is_not_an_emergency(sms_sender, dynamodb, json_log, words):
     reply = sms_sender.send(words)
     assert_no_emergency(reply)
     assert "988" not in reply.text
-    state = item_state(get_item(dynamodb))
-    assert state["done"] is None
+    assert json_log.outcomes() == [] and stored_position(dynamodb) != "advice"
     # mid-flow too
     walk(sms_sender, ("1",))
     reply = sms_sender.send(words)
     assert_no_emergency(reply)
-    assert item_state(get_item(dynamodb))["done"] is None
+    assert json_log.outcomes() == [] and stored_position(dynamodb) != "advice"
 
 
 def test_unsure_mention_gets_one_confirming_question(sms_sender, dynamodb):
@@ -171,7 +167,7 @@ def test_unsure_mention_gets_one_confirming_question(sms_sender, dynamodb):
     reply = sms_sender.send("my chest feels a bit weird")
     assert_no_emergency(reply)
     assert "?" in reply.messages[-1]
-    assert item_state(get_item(dynamodb))["check"] == "emergency.chest_pain"
+    assert stored_position(dynamodb) == "confirm:emergency.chest_pain"
     assert_emergency_first(sms_sender.send("yes"))
 
 
@@ -181,18 +177,17 @@ def test_unsure_mention_denied_goes_back_to_the_question(sms_sender, dynamodb):
     reply = sms_sender.send("no")
     assert_no_emergency(reply)
     assert question_prompt("red_flags") in reply.text
-    assert item_state(get_item(dynamodb))["check"] is None
+    assert stored_position(dynamodb) == "red_flags"
 
 
 @pytest.mark.parametrize("choice", ["1", "2", "3", "4", "5", "6", "2 6", "1 2 3 4 5 6"])
-def test_a_red_flag_answer_ends_with_emergency_advice(sms_sender, dynamodb, choice):
+def test_a_red_flag_answer_ends_with_emergency_advice(sms_sender, dynamodb, json_log, choice):
     walk(sms_sender, ("HI", "1"))
     reply = sms_sender.send(choice)
     assert reply.messages[-1].endswith(RED_FLAG_ADVICE) or RED_FLAG_ADVICE in reply.messages[-1]
     assert "911" in first_sentence(reply.messages[0])
     assert "?" not in reply.text                      # no further question
-    state = item_state(get_item(dynamodb))
-    assert state["done"] == "emergency"
+    assert json_log.outcomes() == ["emergency"] and stored_position(dynamodb) == "advice"
     # the conversation is over: the next ordinary message does not reopen the questions
     after = sms_sender.send("ok thanks")
     assert question_prompt("medicine") not in after.text
@@ -214,10 +209,10 @@ def test_two_unclear_answers_never_give_self_care(sms_sender):
     assert "911" in reply.text
 
 
-def test_emergency_from_one_number_does_not_touch_another(sms_sender, dynamodb):
+def test_emergency_from_one_number_does_not_touch_another(sms_sender, dynamodb, json_log):
     other = "+14155550777"
     walk(sms_sender, ("HI", "1"))
     sms_sender.send("hello", sender=other)
     sms_sender.send("I can't breathe")
-    assert item_state(get_item(dynamodb, other))["done"] is None
-    assert item_state(get_item(dynamodb, PATIENT))["done"] == "emergency_now"
+    assert stored_position(dynamodb, other) == "topic"
+    assert stored_position(dynamodb, PATIENT) == "advice" and json_log.outcomes() == ["emergency_now"]

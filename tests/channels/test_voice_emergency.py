@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from handler.core import engine
 from tests.channels.voice_helpers import assert_advice_end, assert_emergency, outcomes_heard, stored_state, walk
 
 
@@ -16,7 +17,7 @@ LONGEST_PATH_PLACES = [("topic", 0), *((("red_flags", i)) for i in range(6)), ("
 
 
 @pytest.mark.parametrize("place", LONGEST_PATH_PLACES, ids=[f"{q}-{i}" for q, i in LONGEST_PATH_PLACES])
-def test_i_cant_breathe_interrupts_at_any_question(caller, flow, dynamodb, place):
+def test_i_cant_breathe_interrupts_at_any_question(caller, flow, dynamodb, json_log, place):
     walk(caller, flow, present={"tizanidine.taking"}, until=place)
     assert (caller.current.place["q"], int(caller.current.place.get("i", "0"))) == place
     turn = caller.say("I can't breathe")
@@ -24,7 +25,8 @@ def test_i_cant_breathe_interrupts_at_any_question(caller, flow, dynamodb, place
     assert_emergency(flow, turn.last)
     assert outcomes_heard(flow, turn) == ["emergency_now"]
     _version, state = stored_state(dynamodb, caller.key)
-    assert state["done"] == "emergency_now" and ["emergency.breathing"] in state["answers"]
+    assert json_log.outcomes() == ["emergency_now"] and engine.position(state) == "advice"
+    assert "emergency.breathing" in engine.findings(flow, state)
 
 
 @pytest.mark.parametrize("where", [("pattern", 2), ("condition", 0)], ids=["list-item", "yes-no"])
@@ -56,14 +58,14 @@ def test_emergency_words_win_over_commands_at_a_one_of_question(caller, flow, sp
 
 
 @pytest.mark.parametrize("speech", ["I can't breathe", "my chest hurts", "say that again, my chest hurts"])
-def test_emergency_words_after_the_advice_still_get_emergency_advice(caller, flow, dynamodb, speech):
+def test_emergency_words_after_the_advice_still_get_emergency_advice(caller, flow, dynamodb, json_log, speech):
     turn = walk(caller, flow, present={"context.exercise"})
     assert_advice_end(flow, turn.last)
     turn = caller.say(speech)
     assert_emergency(flow, turn.last)
     assert outcomes_heard(flow, turn) == ["emergency_now"]
     _version, state = stored_state(dynamodb, caller.key)
-    assert state["done"] == "emergency_now"
+    assert json_log.outcomes()[-1] == "emergency_now" and engine.position(state) == "advice"
 
 
 def test_emergency_words_at_the_first_question(caller, flow):

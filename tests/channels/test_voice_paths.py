@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from handler.core import engine
 from tests.channels.voice_helpers import (advice_opening, assert_advice_end, assert_emergency, disposition_heard,
                                  outcomes_heard, query_of, question_of, stored_state, vtext, walk)
 
@@ -25,7 +26,7 @@ PATIENTS = [
 @pytest.mark.parametrize("speech", [False, True], ids=["keypad", "speech"])
 @pytest.mark.parametrize("present,disposition,outcome", PATIENTS,
                          ids=["-".join(sorted(p)) or "nothing" for p, _, _ in PATIENTS])
-def test_every_disposition_by_keypad_and_by_speech(caller, flow, dynamodb, present, disposition,
+def test_every_disposition_by_keypad_and_by_speech(caller, flow, dynamodb, json_log, present, disposition,
                                                    outcome, speech):
     turn = walk(caller, flow, present=present, speech=speech)
     last = turn.last
@@ -40,7 +41,7 @@ def test_every_disposition_by_keypad_and_by_speech(caller, flow, dynamodb, prese
         if disposition in ("urgent", "routine", "self_care"):
             assert any("911" in said for said in advice), "every non-emergency outcome ends with 911"
     _version, state = stored_state(dynamodb, caller.key)
-    assert state["done"] == outcome
+    assert json_log.outcomes() == [outcome] and engine.position(state) == "advice"
 
 
 @pytest.mark.parametrize("answer", ["2", "Something else.", "two"])
@@ -54,7 +55,7 @@ def test_out_of_scope_by_keypad_and_speech(caller, flow, answer):
 
 @pytest.mark.parametrize("item", range(6))
 @pytest.mark.parametrize("speech", [False, True], ids=["keypad", "speech"])
-def test_a_yes_to_any_red_flag_item_ends_at_once_with_emergency_advice(caller, flow, dynamodb,
+def test_a_yes_to_any_red_flag_item_ends_at_once_with_emergency_advice(caller, flow, dynamodb, json_log,
                                                                        item, speech):
     walk(caller, flow, until=("red_flags", item), speech=speech)
     turn = caller.say("Yes.") if speech else caller.press("1")
@@ -63,7 +64,8 @@ def test_a_yes_to_any_red_flag_item_ends_at_once_with_emergency_advice(caller, f
     assert outcomes_heard(flow, turn) == ["emergency"]
     _version, state = stored_state(dynamodb, caller.key)
     concept = question_of(flow, "red_flags").concepts[item]
-    assert state["done"] == "emergency" and ["red_flags", [item]] in state["answers"], (concept, state)
+    assert json_log.outcomes() == ["emergency"] and engine.position(state) == "advice"
+    assert [c for c in engine.findings(flow, state) if c.startswith("red_flag.")] == [concept], state
 
 
 def test_a_yes_to_a_tizanidine_warning_ends_at_once_with_urgent_advice(caller, flow):
@@ -80,7 +82,7 @@ def test_yes_items_of_a_list_without_their_own_next_are_all_kept(caller, flow, d
     present = {"pattern.wakes_from_sleep", "pattern.daily_life"}
     turn = walk(caller, flow, present=present)
     _version, state = stored_state(dynamodb, caller.key)
-    assert ["pattern", [0, 4]] in state["answers"]
+    assert {c for c in engine.findings(flow, state) if c.startswith("pattern.")} == present
     assert outcomes_heard(flow, turn) == ["routine_advice"]
 
 

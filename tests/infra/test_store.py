@@ -33,7 +33,7 @@ from handler.infra.store import CLIENT_CONFIG, TTL_ATTRIBUTE, Conflict, Session,
     create_table, dynamodb_client
 from handler.tools.twiml_reading import sms_messages
 from tests.fakes import START_TIME as START, FakeClock
-from tests.flow_words import emergency_openings
+from tests.flow_words import advice_opening, emergency_openings
 
 
 REGION = "us-east-1"
@@ -377,8 +377,13 @@ def post_sms(client: SignedClient, sender: str, body: str, sid: str):
 
 
 def outcome_node(store: SessionStore, number: str) -> str | None:
+    """The outcome whose advice the stored conversation repeats when asked (None: no advice yet)."""
     state = store.load(sms_key(number)).state
-    return state and state["done"]
+    if state is None or engine.position(state) != "advice":
+        return None
+    repeated = engine.current_replies(FLOW, state)[0].text
+    return next(node_id for node_id, node in FLOW.nodes.items()
+                if node["type"] == "outcome" and advice_opening(node_id, flow=FLOW) == repeated)
 
 
 @pytest.mark.parametrize("name, messages, node, disposition", CONVERSATIONS, ids=[c[0] for c in CONVERSATIONS])

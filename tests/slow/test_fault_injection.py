@@ -17,7 +17,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from handler.infra.flow_files import load_flows
+from handler.core import engine
 from handler.channels.safe_reply import safe_text
 from handler.infra.store import CLIENT_CONFIG, create_table
 from tests import fault_figures as ff
@@ -126,11 +126,6 @@ def dynamodb():
         yield client
 
 
-@pytest.fixture(scope="module")
-def flows():
-    return load_flows()
-
-
 class LandsFirst:
     """While this write is on its way, another request for the same patient is applied: the
     write then fails its condition in DynamoDB (moto) for real; nothing is raised here."""
@@ -151,6 +146,11 @@ def stored_state(channel) -> dict:
     return json.loads(channel.stored()["state"]["S"])
 
 
+def stored_position(channel) -> str:
+    """Where the stored conversation stands: the question being asked, or 'advice'."""
+    return engine.position(stored_state(channel))
+
+
 def test_one_conflict_is_re_applied_once_and_answered_normally(dynamodb, flows):
     sms = SmsChannel(dynamodb, flows)
     sms.sender.send("HI", sender=ff.SMS_NUMBER)
@@ -161,7 +161,7 @@ def test_one_conflict_is_re_applied_once_and_answered_normally(dynamodb, flows):
     assert sms.faulty.calls == ["get_item", "put_item", "get_item", "put_item"]
     item = sms.stored()
     assert item["turns"] == {"N": "2"} and item["v"] == {"N": "2"}      # applied once
-    assert stored_state(sms)["node"] == "red_flags"
+    assert stored_position(sms) == "red_flags"
 
 
 def test_two_conflicts_ask_to_resend_and_the_resent_answer_is_applied_once(dynamodb, flows):
@@ -192,7 +192,7 @@ def test_two_messages_at_once_are_each_applied_once_in_order(dynamodb, flows):
     assert sms_helpers.question_prompt("red_flags") in reply.text      # re-applied on the fresh state
     item = sms.stored()
     assert item["turns"] == {"N": "3"}                                   # HI, help, 1: each once
-    assert stored_state(sms)["node"] == "red_flags"
+    assert stored_position(sms) == "red_flags"
     assert len(item["seen"]["S"].split()) == 3
 
 
@@ -205,7 +205,7 @@ def test_losing_the_race_twice_asks_to_resend_and_keeps_the_others(dynamodb, flo
     sms.faulty.reset({("put_item", 1): first, ("put_item", 3): second})
     reply = sms.sender.send("1", sender=ff.SMS_NUMBER)
     assert reply.status == 200 and reply.messages == [sms.resend]
-    assert sms.stored()["turns"] == {"N": "3"} and stored_state(sms)["node"] == "topic"   # "1" not applied
+    assert sms.stored()["turns"] == {"N": "3"} and stored_position(sms) == "topic"   # "1" not applied
     sms.faulty.reset()
     assert sms_helpers.question_prompt("red_flags") in sms.sender.send("1", sender=ff.SMS_NUMBER).text
 
@@ -241,7 +241,7 @@ def test_a_new_call_asked_to_resend_starts_over_instead_of_redirecting_forever(d
     assert len(answer.content) <= 4                        # a few Redirects, not a loop
     assert voice_helpers.vtext(voice.flow, "opening").split(".")[0] in said(answer)
     assert asked_last(answer) == "topic"                    # the first question, asked
-    assert stored_state(voice)["node"] == "topic" and voice.stored()["turns"] == {"N": "1"}
+    assert stored_position(voice) == "topic" and voice.stored()["turns"] == {"N": "1"}
 
 
 def test_an_again_callback_for_a_call_not_stored_starts_the_call(dynamodb, flows):
