@@ -7,7 +7,7 @@ answers) and a refused one, with the line's real boto3 client and CLIENT_CONFIG.
 
 The matrix itself is in tests/fault_figures.py (`python -m tests.fault_figures` prints
 the same figures outside pytest); faults are raised by a proxy around the store's boto3
-client, nothing in handler/ is patched. Run with -s to see the figures."""
+client, nothing in handler/ is patched. Run with `-n 0 -s` to see the figures."""
 from __future__ import annotations
 
 import json
@@ -308,7 +308,7 @@ def test_the_config_bounds_a_message_inside_twilios_15_seconds():
 
 
 def test_summary_figures(matrix, hung_times):
-    """The figures (run pytest with -s to see them; `python -m tests.fault_figures` prints
+    """The figures (run pytest with `-n 0 -s` to see them; `python -m tests.fault_figures` prints
     the same with the median of 3 hung-store timings)."""
     print("\n" + ff.figures(matrix, hung_times))
     assert matrix.safely == matrix.injections
