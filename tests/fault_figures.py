@@ -23,7 +23,7 @@ conversation must go on exactly as it did without faults.
 
 A hung store is a real TCP server on 127.0.0.1 that accepts connections and never
 answers; a refused one is a closed port. The line's real boto3 client
-(handler.store.dynamodb_client, CLIENT_CONFIG) is pointed at them.
+(handler.infra.store.dynamodb_client, CLIENT_CONFIG) is pointed at them.
 """
 from __future__ import annotations
 

@@ -479,7 +479,7 @@ FORBIDDEN = ("flask", "boto3", "botocore", "twilio")
 
 
 def test_engine_imports_no_web_or_cloud_libraries():
-    code = ("import sys, handler.engine; "
+    code = ("import sys, handler.core.engine; "
             f"print(sorted(m for m in sys.modules if m.split('.')[0] in {FORBIDDEN!r}))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
