@@ -26,7 +26,7 @@ sys.path.insert(0, str(REPO))
 
 from handler.tools.local_line import embedded_dynamodb  # noqa: E402
 from handler.infra.store import create_table  # noqa: E402
-from tests.test_lambda_package import (  # noqa: E402
+from tests.slow.test_lambda_package import (  # noqa: E402
     LAMBDA_VENV, RUNNER, RUNTIME_LIBRARIES, SMS, TOKEN, signed_event)
 
 BASELINE_ENTRY = '''from zappa.handler import lambda_handler  # noqa: F401

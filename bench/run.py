@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if __package__ in (None, ""):                 # run as a script: import `bench` from the repo root
     sys.path[0] = str(ROOT)
 
-from handler import logs  # noqa: E402
+from handler.infra import logs  # noqa: E402
 from handler.app import create_app  # noqa: E402
 from handler.tools.local_line import local_settings  # noqa: E402
 

@@ -2,7 +2,7 @@
 
     python -m tests.fault_figures
 
-runs the same injection matrix as tests/test_fault_injection.py, outside pytest, and
+runs the same injection matrix as tests/slow/test_fault_injection.py, outside pytest, and
 prints: faults injected, patients answered safely, answers lost, and the time to
 answer under a hung store (median of 3).
 
@@ -23,7 +23,7 @@ conversation must go on exactly as it did without faults.
 
 A hung store is a real TCP server on 127.0.0.1 that accepts connections and never
 answers; a refused one is a closed port. The line's real boto3 client
-(handler.store.dynamodb_client, CLIENT_CONFIG) is pointed at them.
+(handler.infra.store.dynamodb_client, CLIENT_CONFIG) is pointed at them.
 """
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ from handler.infra.flow_files import load_flows
 from handler.channels.safe_reply import safe_text, voice_twiml
 from handler.infra.settings import Settings
 from handler.infra.store import CLIENT_CONFIG, SessionStore, create_table, dynamodb_client
-from tests import sms_helpers, voice_helpers
+from tests.channels import sms_helpers, voice_helpers
 
 REGION = "us-east-1"
 ENDPOINT = "https://dynamodb.us-east-1.amazonaws.com/"

@@ -9,7 +9,7 @@ import json
 
 from handler.channels.sms import rendering
 from handler.infra.flow_files import load_flows
-from tests.test_transcripts import FILES, load, replay
+from tests.core.test_transcripts import FILES, load, replay
 
 
 def main() -> None:

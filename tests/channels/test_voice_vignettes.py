@@ -1,0 +1,90 @@
+"""Every voice vignette (the sample file's and tests/vignettes/voice.json) reaches its
+expected disposition through `triage-line vignettes FILE`: signed webhooks into the
+app, the call followed as Twilio would, sessions in the embedded DynamoDB."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from handler.tools.cli import main
+from tests.paths import TESTS_DIR
+
+SAMPLE = TESTS_DIR / "vignettes" / "sample.json"                 # a copy of ../shared/clinical/vignettes-sample.json
+SAMPLE_VOICE = TESTS_DIR / "vignettes" / "sample-voice.json"     # used only if sample.json is gone
+VOICE = TESTS_DIR / "vignettes" / "voice.json"
+SUMMARY = re.compile(r"^total (\d+), correct (\d+), undertriaged (\d+), overtriaged (\d+), none (\d+)$")
+
+
+@pytest.fixture
+def local_env(monkeypatch):
+    """The embedded DynamoDB with fake credentials; nothing can reach a real AWS account."""
+    for name in ("DYNAMODB_ENDPOINT_URL", "AWS_PROFILE", "NURSE_LINE_NUMBER", "PUBLIC_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in (("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing"),
+                        ("AWS_SESSION_TOKEN", "testing"), ("AWS_DEFAULT_REGION", "us-east-1")):
+        monkeypatch.setenv(name, value)
+
+
+def run(path: Path, capsys) -> tuple[list[dict], str]:
+    capsys.readouterr()
+    assert main(["vignettes", str(path)]) == 0
+    captured = capsys.readouterr()
+    results = [json.loads(line) for line in captured.out.splitlines() if line.strip()]
+    summary = captured.err.strip().splitlines()[-1]
+    return results, summary
+
+
+def check(vignettes: list[dict], results: list[dict], summary: str) -> None:
+    assert [r["id"] for r in results] == [v["id"] for v in vignettes]
+    wrong = [(r["id"], r["disposition"], r["expected"]) for r in results if r["disposition"] != r["expected"]]
+    assert wrong == []
+    match = SUMMARY.match(summary)
+    assert match, summary
+    total, correct, under, over, none = map(int, match.groups())
+    assert (total, correct, under, over, none) == (len(vignettes), len(vignettes), 0, 0, 0)
+    for vignette, result in zip(vignettes, results):
+        said = [t["text"] for t in result["transcript"] if t["from"] == "patient"]
+        assert result["turns"] == len(said) > 0
+        assert result["segments"] == 0                          # a call sends no SMS
+        volunteered = (vignette.get("volunteer") or {}).get("text")
+        answers = [s for s in said if s != volunteered]
+        if vignette.get("input", "dtmf") == "dtmf":
+            assert all(re.fullmatch(r"[0-9]", s) for s in answers), said
+        else:
+            assert not any(re.fullmatch(r"[0-9*#]", s) for s in answers), said
+        if volunteered:
+            assert volunteered in said
+        heard = [t["text"] for t in result["transcript"] if t["from"] == "line"]
+        if result["expected"] == "emergency":
+            assert any("911" in h for h in heard)
+
+
+def test_the_sample_voice_vignettes(local_env, capsys, tmp_path):
+    source = SAMPLE if SAMPLE.exists() else SAMPLE_VOICE
+    voice = [v for v in json.loads(source.read_text(encoding="utf-8")) if v.get("channel") == "voice"]
+    ids = {v["id"] for v in voice}
+    assert {"P10", "P11"} <= ids
+    assert {v.get("input", "dtmf") for v in voice} == {"dtmf", "speech"}
+    copy = tmp_path / "sample-voice.json"
+    copy.write_text(json.dumps(voice), encoding="utf-8")
+    results, summary = run(copy, capsys)
+    check(voice, results, summary)
+    print(f"\nsample voice vignettes: {summary}")
+
+
+def test_the_project_voice_vignettes(local_env, capsys):
+    vignettes = json.loads(VOICE.read_text(encoding="utf-8"))
+    assert all(v["channel"] == "voice" for v in vignettes)
+    assert len({v["id"] for v in vignettes}) == len(vignettes)
+    inputs = {v.get("input", "dtmf") for v in vignettes}
+    assert inputs == {"dtmf", "speech"}
+    assert {v["expected"] for v in vignettes} == {"emergency", "urgent", "routine", "self_care"}
+    assert any(v.get("input") == "speech" and v.get("volunteer") and v["expected"] == "emergency"
+               for v in vignettes), "a volunteered emergency by speech"
+    results, summary = run(VOICE, capsys)
+    check(vignettes, results, summary)
+    with capsys.disabled():
+        print(f"\nvoice vignettes ({VOICE.name}): {summary}")
