@@ -271,8 +271,14 @@ def _said_in_words(flow: Flow, state: State, reading: Reading) -> State:
 def _first_unsure(flow: Flow, state: State, reading: Reading) -> str | None:
     """A finding said unsure and not known yet: one yes/no question confirms it."""
     known = findings(flow, state)
+
+    def answered_otherwise(code: str) -> bool:   # a choice of one, when another of it was said
+        node = flow.question(flow.asking_node(code) or "")
+        return node is not None and node.kind == QuestionKind.ONE_OF and any(c in known for c in node.concepts())
+
     return next((code for code in reading.possible
-                 if code not in known and code not in flow.checks_by_concept and _confirmable(flow, code)), None)
+                 if code not in known and code not in flow.checks_by_concept and _confirmable(flow, code)
+                 and not answered_otherwise(code)), None)
 
 
 def _advice_route(flow: Flow) -> str | None:
