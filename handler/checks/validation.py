@@ -9,11 +9,14 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from handler.checks import safety_walk
+from handler.checks import free_text_walk, safety_walk
 from handler.checks.issues import Issue, Report
 from handler.checks.rules import check_structure, flow_texts
+from handler.checks.vocabulary import check_vocabulary
 from handler.core.flow import Flow, FlowError, parse_flow
-from handler.infra.flow_files import CONCEPTS_FILE, SCHEMA_FILE, load_concepts, read_json, schema_problems, schema_validator
+from handler.core.vocabulary import Vocabulary, parse_vocabulary
+from handler.infra.flow_files import (CONCEPTS_FILE, SCHEMA_FILE, VOCABULARY_SCHEMA_FILE, load_concepts, read_json,
+                                      schema_problems, schema_validator, vocabulary_path)
 from handler.channels.sms.segments import encoding, non_gsm_characters, segments
 from handler.channels.sms.rendering import MAX_SEGMENTS
 
@@ -44,8 +47,23 @@ def _unreadable(path: Path, error: FlowError) -> Issue:
     return Issue(code, "", str(error).removeprefix(f"{path}: "))
 
 
-def validate_file(path: Path, concepts: Mapping[str, str | None], validator: Any) -> Report:
-    """Every check on one flow file, in order, stopping at the first stage that fails."""
+def _vocabulary(path: Path, data: Mapping[str, Any], validator: Any, report: Report) -> Vocabulary | None:
+    """The flow's vocabulary file, read and schema-checked (None, with issues, when it cannot be)."""
+    where = vocabulary_path(path, data)
+    try:
+        raw = read_json(where)
+    except FlowError as error:
+        report.issues.append(Issue("vocabulary-unreadable", "vocabulary", str(error)))
+        return None
+    problems = schema_problems(raw, validator)
+    report.issues.extend(Issue("vocabulary-schema-violation", f"vocabulary {where.name}", p) for p in problems)
+    return None if problems else parse_vocabulary(raw)
+
+
+def validate_file(path: Path, concepts: Mapping[str, str | None], validator: Any,
+                  vocabulary_validator: Any = None) -> Report:
+    """Every check on one flow file and its vocabulary, in order, stopping at the first stage
+    that fails."""
     report = Report(file=str(path))
     try:
         data = read_json(path)
@@ -56,10 +74,17 @@ def validate_file(path: Path, concepts: Mapping[str, str | None], validator: Any
     if report.issues:
         return report
     report.nodes = len(data["nodes"])
-    flow = parse_flow(data, concepts, source=str(path))
+    vocabulary = _vocabulary(path, data, vocabulary_validator or schema_validator(
+        path.parent / VOCABULARY_SCHEMA_FILE if (path.parent / VOCABULARY_SCHEMA_FILE).exists()
+        else Path(__file__).resolve().parents[2] / "flows" / VOCABULARY_SCHEMA_FILE), report)
+    if vocabulary is None:
+        return report
+    flow = parse_flow(data, concepts, source=str(path), vocabulary=vocabulary)
     report.issues.extend(check_structure(flow))
     if report.issues:
         return report
+    report.issues.extend(check_vocabulary(flow))
+    report.issues.extend(free_text_walk.walk(flow))
     sent: dict[str, str] = {}
     for lang in flow.languages:
         walked = safety_walk.walk(flow, lang)
@@ -78,4 +103,5 @@ def validate(paths: list[Path], flows_dir: Path) -> list[Report]:
     """A report for each flow file, checked against the schema and concepts in flows_dir."""
     concepts = load_concepts(flows_dir / CONCEPTS_FILE)
     validator = schema_validator(flows_dir / SCHEMA_FILE)
-    return [validate_file(path, concepts, validator) for path in paths]
+    vocabulary_validator = schema_validator(flows_dir / VOCABULARY_SCHEMA_FILE)
+    return [validate_file(path, concepts, validator, vocabulary_validator) for path in paths]

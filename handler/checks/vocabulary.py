@@ -8,7 +8,7 @@ every declared denial is read as absent; and no common word is taken for a
 typo of a phrase word (handler.checks.typo_collisions)."""
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from handler.checks import typo_collisions
 from handler.checks.issues import Issue
@@ -36,9 +36,10 @@ def spoken_form(phrase: str, lang: str) -> str:
     return " ".join(GAP_FILLER.get(lang, "really") if word == GAP else word for word in phrase.split())
 
 
-def with_one_typo(text: str) -> str | None:
+def with_one_typo(text: str, is_word: Callable[[str], bool] = lambda _word: False) -> str | None:
     """The text with two neighbouring letters of its longest word swapped (a typo the
-    reader must forgive), or None when no word is long enough to carry one."""
+    reader must forgive), or None when no word is long enough to carry one, or the swap
+    makes another real word ("barely" and "barley")."""
     words = text.split()
     longest = max(range(len(words)), key=lambda i: len(words[i]))
     word = words[longest]
@@ -46,13 +47,15 @@ def with_one_typo(text: str) -> str | None:
     if len(word) < 6 or not word.isalpha() or word[middle] == word[middle + 1]:
         return None
     swapped = word[:middle] + word[middle + 1] + word[middle] + word[middle + 2:]
+    if is_word(swapped):
+        return None
     return " ".join([*words[:longest], swapped, *words[longest + 1:]])
 
 
-def wrapped(phrase: str, lang: str) -> Iterator[str]:
+def wrapped(phrase: str, lang: str, is_word: Callable[[str], bool] = lambda _word: False) -> Iterator[str]:
     """Every generated message that holds the phrase: alone, in carriers, shouted, with a typo."""
     plain = spoken_form(phrase, lang)
-    for form in filter(None, (plain, with_one_typo(plain))):
+    for form in filter(None, (plain, with_one_typo(plain, is_word))):
         yield form
         yield form.upper()
         for carrier in CARRIERS.get(lang, CARRIERS["en"]):
@@ -132,7 +135,8 @@ def readings(flow: Flow) -> Iterator[Issue]:
             cues = flow.vocabulary.negation[lang].cues if lang in flow.vocabulary.negation else ()
             asks_anyway = concept in flow.checks_by_concept and flow.checks_by_concept[concept].confirm_when_negated
             for phrase in words.clear:
-                sentences = wrapped(phrase, lang) if acts_at_once(flow, concept) else iter((spoken_form(phrase, lang),))
+                sentences = wrapped(phrase, lang, reader.is_known) if acts_at_once(flow, concept) \
+                    else iter((spoken_form(phrase, lang),))
                 missed = next((s for s in sentences if concept not in reader.read(s).clear), None)
                 if missed is not None:
                     yield Issue("vocabulary-phrase-not-read", f"vocabulary {concept}",
@@ -144,7 +148,8 @@ def readings(flow: Flow) -> Iterator[Issue]:
                                     f"[{lang}] '{denied}' is still read as {concept}", language=lang)
             for phrase in words.denied:
                 reading = reader.read(spoken_form(phrase, lang))
-                if reading.reports(concept) or concept not in reading.denied:
+                if concept in reading.clear or (concept in reading.possible and not asks_anyway) or \
+                        (concept not in reading.denied and not asks_anyway):
                     yield Issue("vocabulary-denial-not-read", f"vocabulary {concept}",
                                 f"[{lang}] the denial '{phrase}' is not read as absent", language=lang)
             for phrase in words.possible:

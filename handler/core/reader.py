@@ -168,6 +168,10 @@ class Reader:
 
     # -- matching ------------------------------------------------------------------------
 
+    def is_known(self, word: str) -> bool:
+        """True for a word of the vocabulary (or a real word it lists as not a typo)."""
+        return word in self._known
+
     def spelled_like(self, typed: str) -> tuple[str, ...]:
         """Phrase words the typed word may be a typo of (none if it is a known word).
         The first letter must be right: a word that differs there is most often another
@@ -246,7 +250,8 @@ class Reader:
                         match = self._match_at(words, alternates, start, phrase)
                         if match:
                             found.append((match, phrase))
-        return sorted(found, key=lambda pair: pair[0].start)
+        # In start order, a denial phrase before the phrases it holds ("breathing is fine").
+        return sorted(found, key=lambda pair: (pair[0].start, pair[1].strength != DENIED))
 
     def _clause_verdicts(self, words: list[str]) -> dict[str, str]:
         verdicts: dict[str, str] = {}

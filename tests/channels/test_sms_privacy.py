@@ -21,7 +21,7 @@ CONVERSATIONS = [
     ("+14155550123", ("my calf cramped up after my run yesterday", *SELF_CARE_PATH[1:]), "self_care"),
     ("+12125550188", ROUTINE_PATH, "routine"),
     ("+13105550142", LONGEST_PATH, "routine"),
-    ("+16175550111", ("Hello, I get leg cramps at night", "1", "0", "1", "2 4"), "urgent"),
+    ("+16175550111", ("Hello, I get leg cramps at night", "no", "1", "0", "1", "2 4"), "urgent"),   # "no" to "wake you?"
     ("+14045550100", ("hey there", "1", "6"), "emergency"),
     ("+17185550177", ("my chest hurts and my legs keep cramping",), "emergency"),
     ("+19175550166", ("hiya", "1", "0", "I want to kill myself"), "emergency"),

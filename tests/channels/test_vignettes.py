@@ -16,7 +16,7 @@ import pytest
 from handler.tools import cli
 from handler.infra import logs
 from handler.channels.sms.segments import segments
-from tests.channels.sms_helpers import TESTS_DIR, WEBHOOKS_FILE, advice_opening, first_sentence
+from tests.channels.sms_helpers import TESTS_DIR, WEBHOOKS_FILE, advice_opening, first_sentence, the_flow
 
 SAMPLE = TESTS_DIR / "vignettes" / "sample.json"
 OWN = TESTS_DIR / "vignettes" / "sms.json"
@@ -75,8 +75,11 @@ def check_format(run: Run) -> None:
     for vignette in run.sms:
         result = run.by_id[vignette["id"]]
         keys = ["id", "disposition", *(["expected"] if "expected" in vignette else []),
-                "turns", "segments", "transcript"]
+                "turns", "segments", "findings", "language", "transcript"]
         assert list(result) == keys
+        assert result["language"] == vignette.get("language", "en")
+        assert all(code in the_flow().dispositions for code in result["findings"])
+        assert len(set(result["findings"])) == len(result["findings"])
         if "expected" in vignette:
             assert result["expected"] == vignette["expected"]
         assert result["disposition"] in DISPOSITIONS
