@@ -79,8 +79,8 @@ def coverage(flow: Flow) -> Iterator[Issue]:
     """Every finding asked about has enough clear phrases in every language of the flow."""
     vocabulary = flow.vocabulary
     for lang in flow.languages:
-        if lang not in vocabulary.negation:
-            yield Issue("vocabulary-no-negation", "vocabulary", f"no negation words for '{lang}'", language=lang)
+        if lang not in vocabulary.negation or not vocabulary.negation[lang].cues:
+            yield Issue("vocabulary-no-negation", "vocabulary", f"no denial cues for '{lang}'", language=lang)
     for concept in sorted(asked_concepts(flow)):
         needed = MIN_ACTING_PHRASES if acts_at_once(flow, concept) else MIN_FINDING_PHRASES
         for lang in flow.languages:
@@ -146,7 +146,12 @@ def readings(flow: Flow) -> Iterator[Issue]:
                     if concept in reader.read(denied).clear and not phrase.startswith(cues[0] + " "):
                         yield Issue("vocabulary-denial-not-read", f"vocabulary {concept}",
                                     f"[{lang}] '{denied}' is still read as {concept}", language=lang)
+            plain_reader = reader.without_denials()
             for phrase in words.denied:
+                if concept in plain_reader.read(spoken_form(phrase, lang)).clear:
+                    yield Issue("vocabulary-denial-says-it", f"vocabulary {concept}",
+                                f"[{lang}] the denial '{phrase}' says the finding itself: it would hide it", language=lang)
+                    continue
                 reading = reader.read(spoken_form(phrase, lang))
                 if concept in reading.clear or (concept in reading.possible and not asks_anyway) or \
                         (concept not in reading.denied and not asks_anyway):

@@ -168,6 +168,11 @@ class Reader:
 
     # -- matching ------------------------------------------------------------------------
 
+    def without_denials(self) -> Reader:
+        """The same reader without its denial phrases (to see what a denial phrase says)."""
+        return Reader([p for p in self.phrases if p.strength != DENIED], self.cues, self.hedges, self.fillers,
+                      self.clause_words, self.joiners, self.not_typos, self.rules)
+
     def is_known(self, word: str) -> bool:
         """True for a word of the vocabulary (or a real word it lists as not a typo)."""
         return word in self._known

@@ -136,6 +136,7 @@ def test_a_flow_that_gives_advice_before_any_question_is_walked_not_crashed(tmp_
     data = copy.deepcopy(read_json(MINIMAL))
     data["start"] = "out_of_scope"
     data["nodes"] = {node_id: data["nodes"][node_id] for node_id in ("out_of_scope", "call_doctor", "emergency")}
+    data["vocabulary"] = str(MINIMAL.with_name(data["vocabulary"]))   # the copy is elsewhere: name it whole
     path = tmp_path / "no-questions.json"
     path.write_text(json.dumps(data), encoding="utf-8")
 
