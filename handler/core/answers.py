@@ -52,7 +52,12 @@ def normalize(text: str) -> str:
     a word to spaces."""
     if text.isascii():   # the common case, by a faster road to the same result
         return " ".join(ASCII_BREAKS.sub(" ", text.replace("'", "").replace("`", "").lower()).split())
-    text = APOSTROPHES.sub("", unicodedata.normalize("NFKC", text).casefold())
+    # Apostrophes go first ("can’t"), then everything that is not part of a word breaks words
+    # before NFKC and again after it: NFKC can turn a symbol into letters ("㋿" into "令和")
+    # or letters into punctuation ("…" into "...").
+    text = APOSTROPHES.sub("", text)
+    text = "".join(" " if _breaks_words(c) else c for c in text)
+    text = unicodedata.normalize("NFKC", text).casefold()
     return " ".join("".join(" " if _breaks_words(c) else c for c in text).split())
 
 

@@ -1,0 +1,77 @@
+"""Scripted patients who say their findings in words (tests/vignettes/free-text.json
+and emergency-phrasings.json), through the real webhook path: every red flag or
+emergency said in words ends in emergency advice, at least 95% of the other
+findings said in words are understood (recorded as findings), and no whole first
+message ends below its disposition. The figures are written to
+build/free-text-summary.txt, which `make test` prints."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from handler.core.disposition import RANK
+from handler.tools.vignettes import run_vignettes, summary
+from tests.flow_words import the_flow
+from tests.paths import REPO, TESTS_DIR
+
+FILES = ("free-text.json", "emergency-phrasings.json")
+UNDERSTOOD_AT_LEAST = 0.95
+
+
+@pytest.fixture(scope="module")
+def runs():
+    return {name: (json.loads((TESTS_DIR / "vignettes" / name).read_text(encoding="utf-8")),
+                   run_vignettes(json.loads((TESTS_DIR / "vignettes" / name).read_text(encoding="utf-8"))))
+            for name in FILES}
+
+
+def said_in_words(vignette: dict) -> list[str]:
+    return [*vignette.get("opening_means", ()), *(vignette.get("volunteer") or {}).get("means", ())]
+
+
+def acts_at_once(code: str) -> bool:
+    return code in the_flow().checks_by_concept
+
+
+def test_every_red_flag_or_emergency_said_in_words_ends_in_emergency(runs):
+    missed = [(v["id"], r["disposition"]) for name in FILES for v, r in zip(*runs[name], strict=True)
+              if any(acts_at_once(code) for code in said_in_words(v)) and r["disposition"] != "emergency"]
+    assert missed == []
+
+
+def test_other_findings_said_in_words_are_understood(runs):
+    vignettes, results = runs["free-text.json"]
+    meant = [(code, r) for v, r in zip(vignettes, results, strict=True)
+             for code in said_in_words(v) if not acts_at_once(code)]
+    understood = [code for code, r in meant if code in r["findings"] or r["disposition"] == "emergency"]
+    assert len(meant) >= 30
+    assert len(understood) / len(meant) >= UNDERSTOOD_AT_LEAST, \
+        [(code, r["id"]) for code, r in meant if code not in r["findings"]]
+
+
+def test_no_whole_first_message_is_undertriaged(runs):
+    under = [(v["id"], r["disposition"], v["expected"]) for name in FILES for v, r in zip(*runs[name], strict=True)
+             if v.get("opening_means") and RANK.get(r["disposition"], -1) < RANK[v["expected"]]]
+    assert under == []
+
+
+def test_denials_are_not_taken_as_red_flags(runs):
+    """A vignette that denies red flags in words (and reports none) does not end in emergency."""
+    vignettes, results = runs["free-text.json"]
+    denials = [(v, r) for v, r in zip(vignettes, results, strict=True) if "-deny-" in v["id"]]
+    assert len(denials) >= 18
+    taken = [v["id"] for v, r in denials if v["expected"] != "emergency" and r["disposition"] == "emergency"]
+    assert len(taken) <= len(denials) // 10, taken
+
+
+def test_the_summary_is_written_for_make_test(runs):
+    lines = [f"{name}: {summary(results)}" for name, (_vignettes, results) in runs.items()]
+    out = REPO / "build" / "free-text-summary.txt"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    vignettes, results = runs["free-text.json"]
+    correct = sum(r["disposition"] == r["expected"] for r in results)
+    assert len(vignettes) >= 200 and correct / len(results) >= 0.95, lines[0]
+    _vignettes, emergencies = runs["emergency-phrasings.json"]
+    assert all(r["disposition"] == "emergency" for r in emergencies), lines[1]
