@@ -73,7 +73,10 @@ check: $(STAMP)
 
 test: check $(STAMP) $(LAMBDA_STAMP) $(DYNALITE_STAMP)
 	$(VENV)/bin/triage-line validate
+	rm -f build/free-text-summary.txt
 	$(PY) -m pytest
+	@echo "free-text vignettes (tests/channels/test_free_text_vignettes.py):"
+	@cat build/free-text-summary.txt
 
 package: $(LAMBDA_STAMP)
 	VIRTUAL_ENV=$(abspath $(LAMBDA_VENV)) $(LAMBDA_VENV)/bin/zappa package $(STAGE) -o build/triage-line-$(STAGE).zip

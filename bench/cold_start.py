@@ -11,10 +11,9 @@ import sys
 import time
 from collections import defaultdict
 
-from handler.infra.signature import sign
-
 from bench.processes import run_fresh
 from bench.timing import paired_ratio, ratio, verdict
+from handler.infra.signature import sign
 
 GOAL = 1.2
 BASE_URL = "http://localhost"

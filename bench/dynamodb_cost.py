@@ -6,11 +6,10 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
-from handler.tools.local_line import SignedClient
+from bench.item_size import item_size, read_units, write_units
 from handler.infra.pseudonyms import pseudonym
 from handler.infra.store import dynamodb_client
-
-from bench.item_size import item_size, read_units, write_units
+from handler.tools.local_line import SignedClient
 
 ITEM_LIMIT = 1024       # goal: every write is 1 WCU
 

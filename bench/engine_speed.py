@@ -6,10 +6,9 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from bench.timing import summary
 from handler.core import engine
 from handler.infra.flow_files import FLOWS_DIR, flow_files, load_flows
-
-from bench.timing import summary
 
 
 def step_times(flow, scripts, repeats: int) -> dict:

@@ -24,10 +24,9 @@ import boto3
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from handler.tools.local_line import embedded_dynamodb  # noqa: E402
 from handler.infra.store import create_table  # noqa: E402
-from tests.slow.test_lambda_package import (  # noqa: E402
-    LAMBDA_VENV, RUNNER, RUNTIME_LIBRARIES, SMS, TOKEN, signed_event)
+from handler.tools.local_line import embedded_dynamodb  # noqa: E402
+from tests.slow.test_lambda_package import LAMBDA_VENV, RUNNER, RUNTIME_LIBRARIES, SMS, TOKEN, signed_event  # noqa: E402
 
 BASELINE_ENTRY = '''from zappa.handler import lambda_handler  # noqa: F401
 from baseline_app import create_app_from_env
@@ -106,7 +105,7 @@ def main() -> None:
             median = {k: statistics.median(r[k] for r in runs[name]) * 1000 for k in runs[name][0]}
             print(f"{name:9} zip {size:.2f} MB  new interpreter to first reply {median['wall']:.0f} ms "
                   f"(import {median['import']:.0f} ms, first request {median['first_request']:.0f} ms)")
-        ratio = statistics.median(a["wall"] / b["wall"] for a, b in zip(runs["line"], runs["baseline"]))
+        ratio = statistics.median(a["wall"] / b["wall"] for a, b in zip(runs["line"], runs["baseline"], strict=False))
         print(f"ratio line/baseline, paired median over {args.runs} runs: {ratio:.2f}x")
 
 

@@ -20,10 +20,9 @@ def current_rss_kb() -> int:
 
 
 def main(scripts_path: str, conversations: int, checkpoints: list[int]) -> dict:
+    from bench.processes import peak_rss_kb
     from handler.app import create_app
     from handler.tools.local_line import SignedClient
-
-    from bench.processes import peak_rss_kb
 
     with open(scripts_path, encoding="utf-8") as handle:
         scripts = json.load(handle)

@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import time
 
-from handler.tools.twiml_reading import sms_messages
-
 from bench.timing import paired_ratio, ratio, summary, verdict
 from bench.wsgi_calls import TimedSignedClient
+from handler.tools.twiml_reading import sms_messages
 
 GOAL = 1.5
 

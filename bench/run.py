@@ -24,14 +24,12 @@ ROOT = Path(__file__).resolve().parent.parent
 if __package__ in (None, ""):                 # run as a script: import `bench` from the repo root
     sys.path[0] = str(ROOT)
 
-from handler.infra import logs  # noqa: E402
-from handler.app import create_app  # noqa: E402
-from handler.tools.local_line import local_settings  # noqa: E402
-
-from bench import (baseline_app, cold_start, costs, dynamodb_cost, engine_speed, memory_use,  # noqa: E402
-                   per_message, sms_cost)
+from bench import baseline_app, cold_start, costs, dynamodb_cost, engine_speed, memory_use, per_message, sms_cost  # noqa: E402
 from bench.patients import Numbers, load_vignettes, record  # noqa: E402
 from bench.report import render  # noqa: E402
+from handler.app import create_app  # noqa: E402
+from handler.infra import logs  # noqa: E402
+from handler.tools.local_line import local_settings  # noqa: E402
 
 SIZES = {
     "full": {"conversations": 720, "engine_repeats": 100, "load_runs": 20, "validate_runs": 3, "cold_runs": 11,
@@ -59,7 +57,8 @@ def bench(quick: bool, out: Path, say=print) -> dict:
         return result
 
     os.environ.pop("DYNAMODB_ENDPOINT_URL", None)
-    logs.configure(stream=open(os.devnull, "w", encoding="utf-8"))   # logs are formatted as usual, then dropped
+    devnull = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115  (open for the whole run)
+    logs.configure(stream=devnull)   # logs are formatted as usual, then dropped
     logs.logger.setLevel(logging.INFO)
     source, vignettes = load_vignettes()
     results: dict = {}

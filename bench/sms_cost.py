@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import statistics
 
-from handler.infra import logs
 from handler.channels.sms.segments import encoding, segments
+from handler.infra import logs
 from handler.tools.vignettes import run_vignettes
 
 
@@ -25,7 +25,7 @@ def measure(vignettes: list[dict], source: str, validation_reports=()) -> dict:
     finally:
         logs.logger.setLevel(level)               # the runner quiets the project's logger: put it back
     rows, sent_texts = [], []
-    for vignette, result in zip(vignettes, results):
+    for vignette, result in zip(vignettes, results, strict=False):
         channel = vignette.get("channel", "sms")
         said = [t["text"] for t in result["transcript"] if t["from"] == "patient"]
         heard = [t["text"] for t in result["transcript"] if t["from"] == "line"]

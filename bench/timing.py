@@ -34,5 +34,5 @@ def verdict(value: float | None, goal: float) -> str:
 def paired_ratio(numerators, denominators, digits: int = 2) -> float | None:
     """Median of the ratios of pairs measured back to back: drift that hits both sides of a
     pair alike cancels, even when it moves the medians of the two sides apart."""
-    pairs = [n / d for n, d in zip(numerators, denominators) if d]
+    pairs = [n / d for n, d in zip(numerators, denominators, strict=False) if d]
     return round(statistics.median(pairs), digits) if pairs else None

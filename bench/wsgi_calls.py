@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 from werkzeug.test import EnvironBuilder
 
-from handler.tools.local_line import SignedClient
 from handler.infra.signature import sign
+from handler.tools.local_line import SignedClient
 
 
 @dataclass(frozen=True)

@@ -7,13 +7,13 @@ import logging
 from flask import Flask, Response, abort, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from handler.infra import logs, signature
 from handler.channels.sms import webhook as sms_webhook
 from handler.channels.voice import webhook as voice_webhook
-from handler.line import Line
+from handler.infra import logs, signature
 from handler.infra.flow_files import load_flows
 from handler.infra.settings import Settings
 from handler.infra.store import SessionStore, dynamodb_client
+from handler.line import Line
 
 DEFAULT_FLOW = "muscle-spasms"
 MAX_REQUEST_BYTES = 64 * 1024        # Twilio's webhook bodies are a few KB
@@ -36,10 +36,11 @@ def create_app(settings: Settings | None = None, store: SessionStore | None = No
 
     @app.before_request
     def check_signature():
-        if request.method == "POST":  # every POST route is a Twilio webhook
-            if not signature.is_from_twilio(request, settings.twilio_auth_token, settings.public_base_url):
-                logs.event("signature_rejected", path=request.path)
-                abort(403)
+        # every POST route is a Twilio webhook
+        if request.method == "POST" and not signature.is_from_twilio(
+                request, settings.twilio_auth_token, settings.public_base_url):
+            logs.event("signature_rejected", path=request.path)
+            abort(403)
 
     @app.get("/healthz")
     def healthz():

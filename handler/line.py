@@ -20,7 +20,6 @@ from handler.core.state import language_of
 from handler.infra import logs
 from handler.infra.store import Conflict, SessionStore
 
-
 SEEN_KEPT = 10           # recent message ids remembered per conversation
 ID_TAG_CHARS = 16        # message ids are kept only as short hashes (a MessageSid leads back to
                          # the number and body through the Twilio account)

@@ -42,11 +42,11 @@ from xml.etree import ElementTree
 
 from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
 
-from handler.infra import logs, store_budget
-from handler.channels.voice.menu import voice_text
 from handler.app import create_app
-from handler.infra.flow_files import load_flows
 from handler.channels.safe_reply import safe_text, voice_twiml
+from handler.channels.voice.menu import voice_text
+from handler.infra import logs, store_budget
+from handler.infra.flow_files import load_flows
 from handler.infra.settings import Settings
 from handler.infra.store import CLIENT_CONFIG, SessionStore, create_table, dynamodb_client
 from tests.channels import sms_helpers, voice_helpers
@@ -592,7 +592,7 @@ class HungServer:
         while not self._stop.is_set():
             try:
                 connection, _address = self._socket.accept()
-            except socket.timeout:
+            except TimeoutError:
                 continue
             except OSError:
                 return

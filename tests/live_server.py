@@ -16,9 +16,9 @@ from urllib.parse import urlencode
 
 import boto3
 
-from handler.tools.local_line import embedded_dynamodb
 from handler.infra.signature import sign
 from handler.infra.store import create_table
+from handler.tools.local_line import embedded_dynamodb
 
 TOKEN = "live-server-auth-token"
 HASH_KEY = "live-server-hash-key"

@@ -18,7 +18,7 @@ def main() -> None:
     for path in FILES:
         transcript = load(path)
         steps = replay(flow, transcript)
-        for turn, step in zip(transcript["turns"], steps):
+        for turn, step in zip(transcript["turns"], steps, strict=False):
             turn["line"] = rendering.render(flow, "en", step.replies)
         text = json.dumps(transcript, indent=2, ensure_ascii=False) + "\n"
         if text != path.read_text(encoding="utf-8"):

@@ -15,7 +15,7 @@ from handler.core import engine
 from handler.core.disposition import Disposition
 from handler.core.events import Event
 from handler.core.flow import Flow
-from handler.core.nodes import QuestionNode
+from handler.core.nodes import OutcomeNode, QuestionNode
 from handler.core.state import State
 
 PHRASES_PER_FINDING = 3      # the first phrases of each finding, in every wrapping, at every place
@@ -30,8 +30,8 @@ def places(flow: Flow, lang: str) -> Iterator[tuple[str, State]]:
     if flow.checks_by_concept:
         concept = next(iter(flow.checks_by_concept))
         yield f"confirming {concept}", {**fresh, "check": concept}
-    advice = next((node_id for node_id, node in flow.nodes.items()
-                   if flow.outcome(node_id) is not None and node.disposition == Disposition.SELF_CARE), None)
+    advice = next((node.id for node in flow.nodes.values()
+                   if isinstance(node, OutcomeNode) and node.disposition == Disposition.SELF_CARE), None)
     if advice is not None:
         yield "after the advice", {**fresh, "done": advice}
 

@@ -7,11 +7,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 
+from handler.checks.issues import Issue
 from handler.core.disposition import Disposition
 from handler.core.flow import Flow
 from handler.core.nodes import MessageNode, OutcomeNode, QuestionKind, QuestionNode
 from handler.core.texts import Texts
-from handler.checks.issues import Issue
 
 Rule = Callable[[Flow], Iterator[Issue]]
 

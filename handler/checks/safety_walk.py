@@ -7,9 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from itertools import combinations
 
+from handler.channels.sms import rendering
 from handler.checks.issues import Issue
 from handler.core import engine
-from handler.channels.sms import rendering
 from handler.core.disposition import RANK, Disposition
 from handler.core.flow import Flow
 from handler.core.nodes import QuestionKind
@@ -75,8 +75,9 @@ def walk(flow: Flow, lang: str) -> WalkResult:
         if step.outcome is None:
             return
         if needed is not None and (got is None or RANK[got] < RANK[needed]):
-            result.issues.append(Issue("walk-undertriage", trail,
-                                       f"ends in '{step.outcome.node}' ({got}) below {needed} for {', '.join(reported)}"))
+            result.issues.append(Issue(
+                "walk-undertriage", trail,
+                f"ends in '{step.outcome.node}' ({got}) below {needed} for {', '.join(reported)}"))
 
     def explore(state: State, trail: str) -> tuple[int, int, int]:
         """Returns (paths, longest turns, longest line messages) from this state on."""

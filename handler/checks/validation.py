@@ -9,16 +9,24 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from handler.channels.sms.rendering import MAX_SEGMENTS
+from handler.channels.sms.segments import encoding, non_gsm_characters, segments
 from handler.checks import free_text_walk, safety_walk
 from handler.checks.issues import Issue, Report
 from handler.checks.rules import check_structure, flow_texts
 from handler.checks.vocabulary import check_vocabulary
 from handler.core.flow import Flow, FlowError, parse_flow
 from handler.core.vocabulary import Vocabulary, parse_vocabulary
-from handler.infra.flow_files import (CONCEPTS_FILE, SCHEMA_FILE, VOCABULARY_SCHEMA_FILE, load_concepts, read_json,
-                                      schema_problems, schema_validator, vocabulary_path)
-from handler.channels.sms.segments import encoding, non_gsm_characters, segments
-from handler.channels.sms.rendering import MAX_SEGMENTS
+from handler.infra.flow_files import (
+    CONCEPTS_FILE,
+    SCHEMA_FILE,
+    VOCABULARY_SCHEMA_FILE,
+    load_concepts,
+    read_json,
+    schema_problems,
+    schema_validator,
+    vocabulary_path,
+)
 
 __all__ = ["Issue", "Report", "check_messages", "check_structure", "validate", "validate_file"]
 

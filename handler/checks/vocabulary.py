@@ -150,7 +150,8 @@ def readings(flow: Flow) -> Iterator[Issue]:
             for phrase in words.denied:
                 if concept in plain_reader.read(spoken_form(phrase, lang)).clear:
                     yield Issue("vocabulary-denial-says-it", f"vocabulary {concept}",
-                                f"[{lang}] the denial '{phrase}' says the finding itself: it would hide it", language=lang)
+                                f"[{lang}] the denial '{phrase}' says the finding itself: it would hide it",
+                                language=lang)
                     continue
                 reading = reader.read(spoken_form(phrase, lang))
                 if concept in reading.clear or (concept in reading.possible and not asks_anyway) or \

@@ -36,7 +36,8 @@ def decide(flow: Flow, session: Session, text: str, opt_out_type: str | None = N
         keyword = keywords.OPT_OUT_TWILIO        # Twilio already handled and answered it
 
     if keyword in (keywords.OPT_OUT_TWILIO, keywords.OPT_OUT_PLAIN):
-        replies = () if keyword == keywords.OPT_OUT_TWILIO else (Message(flow.text("opted_out", lang), key="opted_out"),)
+        confirmation = Message(flow.text("opted_out", lang), key="opted_out")
+        replies = () if keyword == keywords.OPT_OUT_TWILIO else (confirmation,)
         return Decision(None, True, replies, event=Event.OPTED_OUT)
     if session.opted_out:
         if keyword == keywords.OPT_IN or (opt_out_type or "").upper() == "START":

@@ -84,10 +84,7 @@ def findings(flow: Flow, state: State) -> list[str]:
     free text, [concept]; the concepts themselves come from the flow."""
     seen: list[str] = []
     for entry in state["answers"]:
-        if len(entry) == 1:
-            reported = [entry[0]]
-        else:
-            reported = _question(flow, entry[0]).reported(entry[1])
+        reported = [entry[0]] if len(entry) == 1 else _question(flow, entry[0]).reported(entry[1])
         seen.extend(code for code in reported if code not in seen)
     return seen
 

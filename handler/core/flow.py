@@ -10,8 +10,8 @@ from typing import Any
 
 from handler.core.disposition import DISPOSITIONS, RANK, Disposition, disposition_from, highest
 from handler.core.emergency_scan import EmergencyCheck, EmergencyScanner
-from handler.core.reader import Reader
 from handler.core.nodes import Node, OutcomeNode, QuestionKind, QuestionNode, node_from_json
+from handler.core.reader import Reader
 from handler.core.texts import AnswerWords, ByLanguage, Commands, Texts, Words, texts_from, words_from
 from handler.core.vocabulary import EMPTY, Vocabulary
 

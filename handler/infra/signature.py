@@ -3,8 +3,12 @@ the URL Twilio called and every POST parameter, with the twilio package's
 RequestValidator. There is no way to turn it off; local tools sign too."""
 from __future__ import annotations
 
-from twilio.request_validator import SIGNATURE_HEADER, SIGNATURE_SETTINGS_HEADER, RequestValidator, \
-    get_signature_algorithm
+from twilio.request_validator import (
+    SIGNATURE_HEADER,
+    SIGNATURE_SETTINGS_HEADER,
+    RequestValidator,
+    get_signature_algorithm,
+)
 
 
 def public_base(request, public_base_url: str | None) -> str:

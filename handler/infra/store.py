@@ -80,7 +80,8 @@ class SessionStore:
             raise StoreError(f"{operation}: {type(error).__name__}") from error
 
     def load(self, key: str) -> Session:
-        item = self._call("get_item", Key={"pk": {"S": key}}, ConsistentRead=True, ReturnConsumedCapacity="TOTAL").get("Item")
+        item = self._call("get_item", Key={"pk": {"S": key}}, ConsistentRead=True,
+                          ReturnConsumedCapacity="TOTAL").get("Item")
         if item is None:
             return Session(key)
 

@@ -77,7 +77,8 @@ def cmd_fallback_twiml(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="triage-line", description="Triage Line: SMS and voice triage for muscle spasms and leg cramps.")
+    parser = argparse.ArgumentParser(
+        prog="triage-line", description="Triage Line: SMS and voice triage for muscle spasms and leg cramps.")
     commands = parser.add_subparsers(dest="command", required=True)
 
     validate = commands.add_parser("validate", help="check flows: schema, references, safety walk, SMS cost")

@@ -10,7 +10,7 @@ from itertools import count
 
 from handler.infra.settings import DEVELOPMENT_VALUES, Settings
 from handler.infra.signature import sign
-from handler.infra.store import SessionStore, create_table, dynamodb_client
+from handler.infra.store import create_table, dynamodb_client
 
 LINE_NUMBER = "+15005550006"     # the line's own number in local runs (a Twilio test number)
 

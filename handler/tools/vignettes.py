@@ -12,22 +12,23 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Set
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from handler.infra import logs
 from handler.channels.sms import rendering
-from handler.core.engine import Question, confirm_question, findings, is_current, question_at, question_for
+from handler.channels.sms.segments import segments
+from handler.channels.voice.menu import Place
 from handler.core.disposition import Disposition
+from handler.core.engine import Question, confirm_question, findings, is_current, question_at, question_for
 from handler.core.flow import RANK, Flow
 from handler.core.nodes import OutcomeNode, QuestionKind, QuestionNode
 from handler.core.state import State
+from handler.infra import logs
 from handler.infra.pseudonyms import pseudonym
 from handler.tools.local_line import SignedClient, local_settings
-from handler.channels.sms.segments import segments
 from handler.tools.twiml_reading import sms_messages, twiml_verbs
-from handler.channels.voice.menu import Place
 
 MAX_TURNS = 40
 
@@ -60,7 +61,7 @@ def advice_openings(flow: Flow, lang: str) -> list[tuple[str, Disposition | None
     return openings
 
 
-def answer(question: Question, present: set[str], said: set[str] = frozenset()) -> str:
+def answer(question: Question, present: set[str], said: Set[str] = frozenset()) -> str:
     """What the scripted patient replies: from what is present; a question that confirms
     something the patient said in words is answered yes."""
     if question.kind == QuestionKind.YES_NO:

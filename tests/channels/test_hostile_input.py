@@ -28,8 +28,8 @@ from hypothesis import strategies as st
 from moto import mock_aws
 from werkzeug.datastructures import MultiDict
 
-from handler.infra import logs
 from handler.app import MAX_REQUEST_BYTES, create_app
+from handler.infra import logs
 from handler.infra.settings import Settings
 from handler.infra.signature import sign
 from handler.infra.store import CLIENT_CONFIG, SessionStore, create_table

@@ -4,7 +4,6 @@ such as the Lambda runtime installs (records reaching it would be printed twice)
 from __future__ import annotations
 
 import http.client
-import io
 import json
 import logging
 import os
@@ -20,7 +19,6 @@ import pytest
 from handler.infra import logs
 from handler.infra.signature import sign
 from tests.channels.sms_helpers import PATIENT, Sender, sms_params
-
 
 REPO = Path(__file__).resolve().parents[2]
 CANARIES = {"User-Agent": "canary-agent-5c1e", "Referer": "https://canary-referer-5c1e.example/",

@@ -38,8 +38,8 @@ def aws_env(monkeypatch):
 @pytest.mark.parametrize("path", VIGNETTE_FILES, ids=[p.name for p in VIGNETTE_FILES])
 def test_every_vignette_logs_and_stores_no_phone_number_call_id_or_body(path, aws_env, caplog, capfd,
                                                                          monkeypatch):
-    from handler.tools import local_line, vignettes
     from handler.infra.store import dynamodb_client
+    from handler.tools import local_line, vignettes
 
     # every logger at DEBUG, after the app's own logs.configure() has quietened the libraries
     real_configure = logs.configure

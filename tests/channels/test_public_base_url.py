@@ -16,7 +16,6 @@ from handler.infra.settings import Settings, SettingsError
 from handler.tools.local_line import local_environment
 from tests.channels.sms_helpers import AUTH_TOKEN, HASH_KEY, PATIENT, TABLE, Sender, scan_items, sms_params
 
-
 REPO = Path(__file__).resolve().parents[2]
 OTHER = "https://other-service.example.com"
 FORWARDED = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "other-service.example.com"}

@@ -6,12 +6,11 @@ from dataclasses import replace
 
 import pytest
 
-from handler.core import answers, engine
 from handler.channels.voice import menu
-from handler.line import id_tag
+from handler.core import answers, engine
 from handler.infra.store import Conflict
+from handler.line import id_tag
 from tests.channels.sms_helpers import get_item, text
-
 
 
 def walk(flow, *messages):

@@ -7,7 +7,6 @@ import pytest
 
 from tests.channels.sms_helpers import OTHER_PATIENT, get_item, item_state, text
 
-
 LIMIT = 5
 
 

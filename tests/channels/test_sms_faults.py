@@ -6,15 +6,13 @@ from __future__ import annotations
 import threading
 
 import pytest
-from botocore.exceptions import (ClientError, ConnectTimeoutError, EndpointConnectionError,
-                                 ReadTimeoutError)
+from botocore.exceptions import ClientError, ConnectTimeoutError, EndpointConnectionError, ReadTimeoutError
 from botocore.stub import Stubber
 
 from handler.channels.safe_reply import safe_text
 from handler.infra import store_budget
 from handler.infra.store import CLIENT_CONFIG
 from tests.channels.sms_helpers import PATIENT, get_item, phone_forms, question_prompt
-
 
 ENDPOINT = "https://dynamodb.us-east-1.amazonaws.com/"
 TWILIO_TIMEOUT_SECONDS = 15
@@ -108,8 +106,8 @@ def test_nurse_line_is_in_the_safe_message_when_set(store, dynamodb, monkeypatch
     from dataclasses import replace
 
     from handler.app import create_app
-    from tests.channels.sms_helpers import AUTH_TOKEN, BASE_URL, HASH_KEY, Sender
     from handler.infra.settings import Settings
+    from tests.channels.sms_helpers import AUTH_TOKEN, BASE_URL, HASH_KEY, Sender
 
     settings = Settings(twilio_auth_token=AUTH_TOKEN, phone_hash_key=HASH_KEY, public_base_url=BASE_URL,
                         nurse_line_number="+18005550199")

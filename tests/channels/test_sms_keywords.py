@@ -3,9 +3,16 @@ from __future__ import annotations
 
 import pytest
 
-from tests.channels.sms_helpers import (OPT_OUT_WORDS, PATIENT, get_item, question_prompt, stored_findings,
-                                        stored_position, text, webhooks)
-
+from tests.channels.sms_helpers import (
+    OPT_OUT_WORDS,
+    PATIENT,
+    get_item,
+    question_prompt,
+    stored_findings,
+    stored_position,
+    text,
+    webhooks,
+)
 
 EMPTY_TWIML = b'<?xml version="1.0" encoding="UTF-8"?><Response />'
 

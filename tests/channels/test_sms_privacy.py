@@ -10,9 +10,15 @@ import pytest
 
 from handler.infra import logs
 from tests.channels.revealing_bodies import revealing
-from tests.channels.sms_helpers import (LONGEST_PATH, ROUTINE_PATH, SELF_CARE_PATH, TESTS_DIR, advice_opening,
-                               phone_forms, text)
-
+from tests.channels.sms_helpers import (
+    LONGEST_PATH,
+    ROUTINE_PATH,
+    SELF_CARE_PATH,
+    TESTS_DIR,
+    advice_opening,
+    phone_forms,
+    text,
+)
 
 OUTCOME_KEYS = {"flow", "version", "disposition", "channel", "turns"}
 
@@ -21,7 +27,7 @@ CONVERSATIONS = [
     ("+14155550123", ("my calf cramped up after my run yesterday", *SELF_CARE_PATH[1:]), "self_care"),
     ("+12125550188", ROUTINE_PATH, "routine"),
     ("+13105550142", LONGEST_PATH, "routine"),
-    ("+16175550111", ("Hello, I get leg cramps at night", "no", "1", "0", "1", "2 4"), "urgent"),   # "no" to "wake you?"
+    ("+16175550111", ("Hello, I get leg cramps at night", "no", "1", "0", "1", "2 4"), "urgent"),   # no: not woken
     ("+14045550100", ("hey there", "1", "6"), "emergency"),
     ("+17185550177", ("my chest hurts and my legs keep cramping",), "emergency"),
     ("+19175550166", ("hiya", "1", "0", "I want to kill myself"), "emergency"),
@@ -110,8 +116,8 @@ def test_whole_conversations_log_no_phi_and_one_outcome_each(sms_sender, all_log
     events = assert_json_lines(all_logs.json_log.lines())
     outcomes = [e for e in events if e["event"] == "outcome"]
     assert len(outcomes) == len(CONVERSATIONS)
-    for event, (_number, messages, disposition) in zip(outcomes, CONVERSATIONS):
-        assert OUTCOME_KEYS <= set(event)
+    for event, (_number, messages, disposition) in zip(outcomes, CONVERSATIONS, strict=False):
+        assert set(event) >= OUTCOME_KEYS
         assert event["flow"] == "muscle-spasms"
         assert event["channel"] == "sms"
         assert event["disposition"] == disposition
@@ -147,7 +153,6 @@ def test_opt_outs_errors_and_rejections_log_no_phi(sms_sender, app, dynamodb, al
 
 def test_every_sample_vignette_logs_no_phi(all_logs, monkeypatch):
     from handler.tools import vignettes
-
     from handler.tools.local_line import SignedClient
 
     monkeypatch.setattr(vignettes.logs, "only_problems", lambda: None)   # keep INFO events
@@ -177,7 +182,7 @@ def test_every_sample_vignette_logs_no_phi(all_logs, monkeypatch):
     sms_outcomes = [e for e in events if e["event"] == "outcome" and e["channel"] == "sms"]
     assert len(sms_outcomes) == len(sms_ids)     # each sample SMS vignette finishes once
     for event in sms_outcomes:
-        assert OUTCOME_KEYS <= set(event)
+        assert set(event) >= OUTCOME_KEYS
     by_id = {r["id"]: r for r in results}
     assert sorted(e["disposition"] for e in sms_outcomes) == sorted(by_id[i]["disposition"] for i in sms_ids)
 

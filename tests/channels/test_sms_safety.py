@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from tests.channels.sms_helpers import (PATIENT, advice_opening, first_sentence, get_item, question_prompt,
-                                        stored_position, text)
-
+from tests.channels.sms_helpers import (
+    PATIENT,
+    advice_opening,
+    first_sentence,
+    get_item,
+    question_prompt,
+    stored_position,
+    text,
+)
 
 EMERGENCY_NOW = advice_opening("emergency_now")
 RED_FLAG_ADVICE = advice_opening("emergency")

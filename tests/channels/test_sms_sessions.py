@@ -8,12 +8,28 @@ import pytest
 
 from handler.core import engine
 from handler.core.engine import MAX_MISSES, Message
-from handler.line import id_tag
 from handler.infra.store import TTL_ATTRIBUTE
-from tests.channels.sms_helpers import (LONGEST_PATH, OTHER_PATIENT, PATIENT, SELF_CARE_PATH, TABLE, advice_opening,
-                               flatten_item, get_item, item_size, item_state, patient_key, phone_forms,
-                               question_prompt, scan_items, stored_findings, stored_position, text, the_flow)
-
+from handler.line import id_tag
+from tests.channels.sms_helpers import (
+    LONGEST_PATH,
+    OTHER_PATIENT,
+    PATIENT,
+    SELF_CARE_PATH,
+    TABLE,
+    advice_opening,
+    flatten_item,
+    get_item,
+    item_size,
+    item_state,
+    patient_key,
+    phone_forms,
+    question_prompt,
+    scan_items,
+    stored_findings,
+    stored_position,
+    text,
+    the_flow,
+)
 
 DAY = 24 * 60 * 60
 BODIES = ("my calf cramped up after my run yesterday", "whatever you say doctor", "purple elephant")

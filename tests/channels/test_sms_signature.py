@@ -9,9 +9,17 @@ import pytest
 from handler.app import create_app
 from handler.infra.settings import Settings
 from handler.infra.store import SessionStore
-from tests.channels.sms_helpers import (AUTH_TOKEN, BASE_URL, PATIENT, TABLE, Sender, phone_forms, scan_items,
-                               sms_params, text)
-
+from tests.channels.sms_helpers import (
+    AUTH_TOKEN,
+    BASE_URL,
+    PATIENT,
+    TABLE,
+    Sender,
+    phone_forms,
+    scan_items,
+    sms_params,
+    text,
+)
 
 SID = "SM" + "ab" * 16
 

@@ -13,9 +13,9 @@ import re
 
 import pytest
 
-from handler.tools import cli
-from handler.infra import logs
 from handler.channels.sms.segments import segments
+from handler.infra import logs
+from handler.tools import cli
 from tests.channels.sms_helpers import TESTS_DIR, WEBHOOKS_FILE, advice_opening, first_sentence, the_flow
 
 SAMPLE = TESTS_DIR / "vignettes" / "sample.json"

@@ -8,7 +8,6 @@ import pytest
 from handler.core import engine
 from tests.channels.voice_helpers import assert_advice_end, assert_emergency, outcomes_heard, stored_state, walk
 
-
 # Every place a caller on the longest path is asked something: (question, item)
 LONGEST_PATH_PLACES = [("topic", 0), *((("red_flags", i)) for i in range(6)), ("medicine", 0),
                        *((("medicine_warning", i)) for i in range(4)),

@@ -5,9 +5,18 @@ from __future__ import annotations
 import pytest
 
 from handler.core import engine
-from tests.channels.voice_helpers import (advice_opening, assert_advice_end, assert_emergency, disposition_heard,
-                                 outcomes_heard, query_of, question_of, stored_state, vtext, walk)
-
+from tests.channels.voice_helpers import (
+    advice_opening,
+    assert_advice_end,
+    assert_emergency,
+    disposition_heard,
+    outcomes_heard,
+    query_of,
+    question_of,
+    stored_state,
+    vtext,
+    walk,
+)
 
 # (findings, disposition, outcome): one patient per disposition the flow can reach
 PATIENTS = [

@@ -11,10 +11,25 @@ from botocore.exceptions import ClientError
 from handler.core import engine
 from handler.infra.pseudonyms import pseudonym
 from handler.infra.signature import sign
-from tests.channels.voice_helpers import (AUTH_TOKEN, CALL_SID, CALLER_NUMBER, HASH_KEY, ORIGIN, STAGE, START_TIME,
-                                 assert_advice_end, assert_emergency, item_for, scan_items, stored_state,
-                                 text_of, verbs, voice_params, vtext, walk)
-
+from tests.channels.voice_helpers import (
+    AUTH_TOKEN,
+    CALL_SID,
+    CALLER_NUMBER,
+    HASH_KEY,
+    ORIGIN,
+    STAGE,
+    START_TIME,
+    assert_advice_end,
+    assert_emergency,
+    item_for,
+    scan_items,
+    stored_state,
+    text_of,
+    verbs,
+    voice_params,
+    vtext,
+    walk,
+)
 
 
 def digits_only(number: str) -> str:

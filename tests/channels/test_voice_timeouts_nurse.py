@@ -5,9 +5,20 @@ from __future__ import annotations
 import pytest
 
 from handler.core import engine
-from tests.channels.voice_helpers import (BASE_URL, NURSE_NUMBER, assert_advice_end, disposition_heard, no_input_params,
-                                 outcomes_heard, query_of, stored_state, text_of, verbs, vtext, walk)
-
+from tests.channels.voice_helpers import (
+    BASE_URL,
+    NURSE_NUMBER,
+    assert_advice_end,
+    disposition_heard,
+    no_input_params,
+    outcomes_heard,
+    query_of,
+    stored_state,
+    text_of,
+    verbs,
+    vtext,
+    walk,
+)
 
 PLACES = [("topic", 0), ("red_flags", 0), ("red_flags", 3), ("medicine", 0), ("pattern", 4),
           ("condition", 0), ("context", 1)]

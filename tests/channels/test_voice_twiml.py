@@ -5,9 +5,18 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from tests.channels.voice_helpers import (BASE_URL, LOCALE, check_twiml, longest_prompts, query_of, question_of,
-                                  text_of, verbs, vtext, walk)
-
+from tests.channels.voice_helpers import (
+    BASE_URL,
+    LOCALE,
+    check_twiml,
+    longest_prompts,
+    query_of,
+    question_of,
+    text_of,
+    verbs,
+    vtext,
+    walk,
+)
 
 
 def hint_list(gather) -> list[str]:

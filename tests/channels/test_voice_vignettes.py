@@ -45,7 +45,7 @@ def check(vignettes: list[dict], results: list[dict], summary: str) -> None:
     assert match, summary
     total, correct, under, over, none = map(int, match.groups())
     assert (total, correct, under, over, none) == (len(vignettes), len(vignettes), 0, 0, 0)
-    for vignette, result in zip(vignettes, results):
+    for vignette, result in zip(vignettes, results, strict=False):
         said = [t["text"] for t in result["transcript"] if t["from"] == "patient"]
         assert result["turns"] == len(said) > 0
         assert result["segments"] == 0                          # a call sends no SMS

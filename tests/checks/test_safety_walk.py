@@ -3,8 +3,8 @@ answers the line cannot understand) ends at or above the highest disposition rep
 and every red flag gets emergency advice at once."""
 import pytest
 
-from handler.checks import safety_walk
 from handler.channels.sms.segments import segments
+from handler.checks import safety_walk
 
 
 @pytest.fixture(scope="module")

@@ -63,7 +63,8 @@ def test_extended_characters_count_once_in_ucs2():
 @pytest.mark.parametrize("text", [
     "Call 911 now.",
     "Don't wait: it's 5 o'clock & the \"plan\" is @home (50% done)!",
-    "Caf\u00e9 \u00a3 \u00a5 \u00e8 \u00f1 \u00fc \u00df \u00c5 \u00bf \u00a1 \u00a7 \u00c7",   # accented letters GSM-7 has
+    # accented letters GSM-7 has
+    "Caf\u00e9 \u00a3 \u00a5 \u00e8 \u00f1 \u00fc \u00df \u00c5 \u00bf \u00a1 \u00a7 \u00c7",
     "Line one\nLine two",
 ])
 def test_plain_english_and_gsm7_letters_stay_gsm7(text):

@@ -13,15 +13,22 @@ from pathlib import Path
 
 import pytest
 
-from handler.tools import cli
-from handler.checks import safety_walk
-from handler.core.flow import parse_flow
-from handler.infra.flow_files import CONCEPTS_FILE, FLOWS_DIR, load_concepts, read_json, schema_problems, schema_validator
-from handler.channels.sms.segments import encoding, segments
 from handler.channels.sms.rendering import MAX_SEGMENTS
+from handler.channels.sms.segments import encoding, segments
+from handler.checks import safety_walk
 from handler.checks.issues import Report
 from handler.checks.rules import check_structure
 from handler.checks.validation import validate
+from handler.core.flow import parse_flow
+from handler.infra.flow_files import (
+    CONCEPTS_FILE,
+    FLOWS_DIR,
+    load_concepts,
+    read_json,
+    schema_problems,
+    schema_validator,
+)
+from handler.tools import cli
 from tests.paths import TESTS_DIR
 
 TEST_FLOWS = TESTS_DIR / "flows"

@@ -36,7 +36,8 @@ def impurities(tree: ast.AST) -> list[str]:
             found.append(f"line {node.lineno}: os.{node.attr}")
         elif isinstance(node, ast.Call):
             called = node.func
-            name = called.id if isinstance(called, ast.Name) else called.attr if isinstance(called, ast.Attribute) else ""
+            name = (called.id if isinstance(called, ast.Name)
+                    else called.attr if isinstance(called, ast.Attribute) else "")
             if name in FILE_READERS:
                 found.append(f"line {node.lineno}: {name}()")
     return found

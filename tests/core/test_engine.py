@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from handler.core import engine
 from handler.channels.sms import rendering
+from handler.core import engine
 from handler.core.engine import Message, Question
 
 # Answers that walk the flow with nothing to report, stopping at each question.
@@ -269,7 +269,8 @@ def test_back_returns_to_the_previous_question(flow):
     step = last(flow, *TO_MEDICINE, "back")
     assert step.event == "back" and asked(step) == "red_flags"
     assert engine.findings(flow, step.state) == engine.findings(flow, last(flow, *TO_RED_FLAGS).state)
-    assert sent(flow, engine.step(flow, step.state, "0")) == sent(flow, last(flow, *TO_MEDICINE))   # as if never answered
+    # as if never answered
+    assert sent(flow, engine.step(flow, step.state, "0")) == sent(flow, last(flow, *TO_MEDICINE))
 
 
 def test_back_forgets_the_findings_of_the_undone_answer(flow):

@@ -6,9 +6,9 @@ import json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from handler.core import engine
 from handler.channels.sms import rendering
 from handler.checks.safety_walk import answer_texts
+from handler.core import engine
 
 OPENINGS = ["hi", "cramps", "HELP", "", "my heart is pounding"]
 # Besides valid answers, the patient may do these on the way to the drawn point.

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from handler.checks.vocabulary import spoken_form, with_one_typo
 from handler.checks.free_text_walk import places
+from handler.checks.vocabulary import spoken_form, with_one_typo
 from handler.core import engine
 from handler.core.events import Event
 from tests.paths import TESTS_DIR

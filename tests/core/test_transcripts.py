@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from handler.core import engine
 from handler.channels.sms import rendering
+from handler.core import engine
 from handler.core.flow import RANK
 from tests.paths import TESTS_DIR
 
@@ -63,7 +63,7 @@ def test_transcript_is_readable(path):
 def test_transcript_replays_exactly(flow, path):
     transcript = load(path)
     steps = replay(flow, transcript)
-    for number, (turn, step) in enumerate(zip(transcript["turns"], steps), 1):
+    for number, (turn, step) in enumerate(zip(transcript["turns"], steps, strict=False), 1):
         said = rendering.render(flow, "en", step.replies)
         assert said == turn["line"], f"{path.name}, turn {number}, patient said {turn['patient']!r}"
     assert reached(steps) == transcript["disposition"]

@@ -17,6 +17,7 @@ import time
 from contextlib import contextmanager
 
 import pytest
+
 from tests.paths import REPO
 
 ROOT = REPO
@@ -73,7 +74,7 @@ def running_dynalite(*extra_args: str):
     node = shutil.which("node")
     for _attempt in range(3):    # a free port can be taken between probing and binding
         port = _free_port()
-        output = tempfile.TemporaryFile()
+        output = tempfile.TemporaryFile()  # noqa: SIM115  (kept open for the server's whole life)
         process = subprocess.Popen(
             [node, str(DYNALITE_CLI), "--host", "127.0.0.1", "--port", str(port), *extra_args],
             stdout=output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=ROOT,

@@ -8,8 +8,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from handler.tools.cli import main
 from handler.infra.store import create_table
+from handler.tools.cli import main
 from tests.paths import REPO
 
 SETTINGS = json.loads((REPO / "zappa_settings.json").read_text())

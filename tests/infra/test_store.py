@@ -22,20 +22,28 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from handler.core import engine
-from handler.line import id_tag
 from handler.app import create_app
+from handler.core import engine
 from handler.infra import logs
 from handler.infra.flow_files import load_flows
-from handler.tools.local_line import LINE_NUMBER, SignedClient
 from handler.infra.pseudonyms import pseudonym
 from handler.infra.settings import Settings, SettingsError
-from handler.infra.store import CLIENT_CONFIG, TTL_ATTRIBUTE, Conflict, Session, SessionStore, StoreError, \
-    create_table, dynamodb_client
+from handler.infra.store import (
+    CLIENT_CONFIG,
+    TTL_ATTRIBUTE,
+    Conflict,
+    Session,
+    SessionStore,
+    StoreError,
+    create_table,
+    dynamodb_client,
+)
+from handler.line import id_tag
+from handler.tools.local_line import LINE_NUMBER, SignedClient
 from handler.tools.twiml_reading import sms_messages
-from tests.fakes import START_TIME as START, FakeClock
+from tests.fakes import START_TIME as START
+from tests.fakes import FakeClock
 from tests.flow_words import advice_opening, emergency_openings
-
 
 REGION = "us-east-1"
 AUTH_TOKEN = "store-test-auth-token-0123456789"
@@ -155,8 +163,10 @@ def item_size(item: dict) -> int:
     for name, value in item.items():
         size += len(name.encode("utf-8"))
         (kind, raw), = value.items()
-        size += {"S": lambda: len(raw.encode("utf-8")), "N": lambda: 21, "BOOL": lambda: 1}.get(
-            kind, lambda: len(json.dumps(raw).encode("utf-8")))()
+        if kind == "S":
+            size += len(raw.encode("utf-8"))
+        else:
+            size += {"N": 21, "BOOL": 1}.get(kind) or len(json.dumps(raw).encode("utf-8"))
     return size
 
 
@@ -423,7 +433,7 @@ def test_no_item_holds_a_phone_number_and_opt_outs_keep_no_ttl(backend, table, l
     app, settings = line
     client = SignedClient(app, settings)
     numbers = [f"+1212555{n:04d}" for n in range(len(CONVERSATIONS))]
-    for number, (_name, messages, _node, _disposition) in zip(numbers, CONVERSATIONS):
+    for number, (_name, messages, _node, _disposition) in zip(numbers, CONVERSATIONS, strict=False):
         for body in messages:
             assert client.sms(number, body).status_code == 200
     quitter = "+447700900123"
@@ -515,7 +525,7 @@ def test_threads_posting_from_one_number_lose_and_double_nothing(dynalite, clock
     # Emergency advice is sent even when the write keeps losing the race (it may not be stored).
     emergency = emergency_openings(FLOW)
     for sid in bodies:      # every message was applied, or its sender was told (resend or emergency advice)
-        told = [r for (s, _b), r in zip(sends, results) if s == sid
+        told = [r for (s, _b), r in zip(sends, results, strict=False) if s == sid
                 and (any(resend in m for m in r[1]) or (r[1] and r[1][0] in emergency))]
         assert sid in applied_sids or told, sid
     assert int(item["v"]["N"]) == 1 + len(applied) and int(item["cnt"]["N"]) == 1 + len(applied)

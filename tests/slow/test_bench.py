@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import pytest
+
 from tests.paths import REPO
 
 ROOT = REPO
@@ -44,7 +45,7 @@ def test_per_message_times_both_apps_on_the_same_messages(bench):
 
 def test_engine_flow_loading_and_validation(bench):
     engine = bench[0]["engine"]
-    assert 0 < engine["step_us"]["median"] and 0 < engine["start_us"]["median"]
+    assert engine["step_us"]["median"] > 0 and engine["start_us"]["median"] > 0
     assert engine["load_flows_warm_ms"]["median"] > 0
     assert engine["load_flows_cold_ms"]["load_ms"] > 0
     assert engine["validate"]["ok"] is True

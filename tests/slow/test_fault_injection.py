@@ -17,14 +17,23 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from handler.core import engine
 from handler.channels.safe_reply import safe_text
+from handler.core import engine
 from handler.infra.store import CLIENT_CONFIG, create_table
 from tests import fault_figures as ff
 from tests.channels import sms_helpers, voice_helpers
-from tests.fault_figures import (AFTER, BEFORE, CONFLICT, FAULTS, LANDED_THEN_CONFLICT, NORMAL, RESEND, SAFE,
-                                 SmsChannel, VoiceChannel)
-
+from tests.fault_figures import (
+    AFTER,
+    BEFORE,
+    CONFLICT,
+    FAULTS,
+    LANDED_THEN_CONFLICT,
+    NORMAL,
+    RESEND,
+    SAFE,
+    SmsChannel,
+    VoiceChannel,
+)
 
 # --- the matrix: run once for the module ----------------------------------------------------
 

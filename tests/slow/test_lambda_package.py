@@ -15,9 +15,9 @@ from xml.etree import ElementTree
 import boto3
 import pytest
 
-from handler.tools.local_line import embedded_dynamodb
 from handler.infra.signature import sign
 from handler.infra.store import create_table
+from handler.tools.local_line import embedded_dynamodb
 from tests.paths import REPO, TESTS_DIR
 
 LAMBDA_VENV = REPO / "build" / "lambda-venv"

@@ -9,9 +9,9 @@ from xml.etree import ElementTree
 
 import pytest
 
+from handler.channels.safe_reply import safe_text
 from handler.infra.flow_files import load_flows
 from handler.infra.pseudonyms import pseudonym
-from handler.channels.safe_reply import safe_text
 from tests.flow_words import emergency_openings
 from tests.live_server import HASH_KEY, running_line
 
@@ -62,7 +62,7 @@ def test_bursts_and_retries_lose_nothing_and_apply_nothing_twice(line):
     assert not empty, empty[:3]
 
     by_sid: dict[str, list[list[str]]] = {}
-    for (sender, _body, sid), (_status, body) in results:
+    for (_sender, _body, sid), (_status, body) in results:
         by_sid.setdefault(sid, []).append(messages(body))
     # Per number, messages surely applied (a normal answer) and messages whose fate the patient
     # was told but that may have landed (the safe message: the store did not answer in time).

@@ -5,6 +5,7 @@ well inside Twilio's 15 s. The bound is computed from the config; one real run a
 hung loopback server checks the computation against botocore, with a generous margin."""
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import threading
@@ -18,10 +19,10 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from handler.app import create_app
 from handler.infra import store_budget
-from handler.infra.store import CLIENT_CONFIG, SessionStore
-from tests.fakes import moto_sessions_table, use_fake_aws
-from tests.channels.sms_helpers import AUTH_TOKEN, BASE_URL, HASH_KEY, REGION, TABLE, Sender, text
 from handler.infra.settings import Settings
+from handler.infra.store import CLIENT_CONFIG, SessionStore
+from tests.channels.sms_helpers import AUTH_TOKEN, BASE_URL, HASH_KEY, REGION, TABLE, Sender, text
+from tests.fakes import moto_sessions_table, use_fake_aws
 
 REPO = Path(__file__).resolve().parents[2]
 SETTINGS = json.loads((REPO / "zappa_settings.json").read_text())
@@ -82,7 +83,7 @@ class HungServer:
         while not self.stop.is_set():
             try:
                 self.held.append(self.sock.accept()[0])
-            except (socket.timeout, OSError):
+            except (TimeoutError, OSError):
                 continue
 
     def close(self):
@@ -103,10 +104,8 @@ class SlowestStore:
         self.calls: list[str] = []
 
     def _exhaust(self, operation, **kwargs):
-        try:
+        with contextlib.suppress(BotoCoreError):
             getattr(self.hung, operation)(**kwargs)
-        except BotoCoreError:
-            pass
 
     def get_item(self, **kwargs):
         self.calls.append("get_item")

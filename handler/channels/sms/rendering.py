@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from handler.channels.sms.segments import segments
 from handler.core.engine import Message, Question, Reply
 from handler.core.flow import Flow
 from handler.core.nodes import QuestionKind
-from handler.channels.sms.segments import segments
 
 MAX_SEGMENTS = 3
 PART_BREAK = "\n\n"

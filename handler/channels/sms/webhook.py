@@ -6,11 +6,11 @@ import logging
 from flask import Blueprint, Response, current_app, request
 from twilio.twiml.messaging_response import MessagingResponse
 
-from handler.infra import logs
-from handler.channels.sms import rendering
-from handler.infra.pseudonyms import pseudonym
 from handler.channels.safe_reply import sms_twiml
+from handler.channels.sms import rendering
 from handler.core.state import language_of
+from handler.infra import logs
+from handler.infra.pseudonyms import pseudonym
 
 blueprint = Blueprint("sms", __name__)
 

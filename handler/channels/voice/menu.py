@@ -16,9 +16,9 @@ from urllib.parse import urlencode
 from handler.core import answers
 from handler.core.engine import Question
 from handler.core.flow import Flow
-from handler.core.reader import Reading
 from handler.core.nodes import QuestionKind
 from handler.core.position import Position
+from handler.core.reader import Reading
 
 
 @dataclass(frozen=True)

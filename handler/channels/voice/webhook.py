@@ -8,17 +8,17 @@ import logging
 from flask import Blueprint, Response, current_app, request
 from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 
+from handler.channels.safe_reply import voice_twiml
+from handler.channels.voice import menu
+from handler.channels.voice.menu import ADVICE_PLACE, ListMove, Place
 from handler.core import engine
 from handler.core.disposition import Disposition
+from handler.core.engine import Message, Question
 from handler.core.events import Event
 from handler.infra import logs
-from handler.channels.voice import menu
-from handler.line import Decision
-from handler.core.engine import Message, Question
 from handler.infra.pseudonyms import pseudonym
-from handler.channels.safe_reply import voice_twiml
 from handler.infra.signature import public_base
-from handler.channels.voice.menu import ADVICE_PLACE, ListMove, Place
+from handler.line import Decision
 
 blueprint = Blueprint("voice", __name__)
 
