@@ -52,12 +52,11 @@ class Numbers:
 def record(app, settings, vignettes: list[dict], numbers: Numbers) -> list[Script]:
     """Walk every SMS vignette once through the app and keep what the patient typed."""
     client = SignedClient(app, settings)
-    flow = app.extensions["triage_line"].flow
     scripts = []
     for vignette in vignettes:
         if vignette.get("channel", "sms") != "sms":
             continue
-        result = run_sms(flow, client, vignette, numbers())
+        result = run_sms(app, client, vignette, numbers(), settings.phone_hash_key)
         said = tuple(t["text"] for t in result["transcript"] if t["from"] == "patient")
         heard = [t["text"] for t in result["transcript"] if t["from"] == "line"]
         scripts.append(Script(vignette["id"], said, heard[-1] if heard else "", result["disposition"],
