@@ -86,11 +86,20 @@ def prompt(flow: Flow, lang: str, question: Question, item: int = 0) -> str:
     return f"{question.prompt} {options}"
 
 
+HINT_PHRASES = 2        # key phrases per finding a question asks about
+HINTS_CHARS = 1000      # well inside what Twilio takes in a Gather's hints
+
+
 def hints(flow: Flow, lang: str, question: Question) -> str:
     """Speech recognition hints: the words a caller is likely to say."""
     words = ["yes", "no"] if question.kind != QuestionKind.ONE_OF else list(question.choices)
     words += spoken_words(flow, "repeat", lang)[:1] + spoken_words(flow, "nurse", lang)[:1]
-    return ", ".join(dict.fromkeys(word.replace(",", "") for word in words))
+    # The key phrases of what this question asks about, gaps left out ("numb down there").
+    for concept in question.concepts:
+        if concept is not None:
+            words += [p for p in flow.vocabulary.words(concept, lang).clear if "*" not in p][:HINT_PHRASES]
+    joined = ", ".join(dict.fromkeys(word.replace(",", "") for word in words))
+    return joined if len(joined) <= HINTS_CHARS else joined[:HINTS_CHARS].rsplit(",", 1)[0]
 
 
 def wants(flow: Flow, lang: str, name: str, digits: str, speech: str) -> bool:
