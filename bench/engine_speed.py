@@ -25,6 +25,32 @@ def step_times(flow, scripts, repeats: int) -> dict:
     return {"repeats": repeats, "start_us": summary(starts, 1e6, 1), "step_us": summary(steps, 1e6, 1)}
 
 
+def free_text_messages() -> list[str]:
+    """The messages patients say in words in the project's free-text vignettes."""
+    import json
+
+    root = Path(__file__).resolve().parent.parent / "tests" / "vignettes"
+    texts = []
+    for name in ("free-text.json", "emergency-phrasings.json"):
+        for vignette in json.loads((root / name).read_text(encoding="utf-8")):
+            texts += [t for t in (vignette.get("opening"), (vignette.get("volunteer") or {}).get("text")) if t]
+    return texts
+
+
+def reader_times(flow, repeats: int) -> dict:
+    """The free-text reader alone, per message, over every message said in words in the
+    vignettes (more of them than the reader keeps readings of, so none is a repeat)."""
+    texts = free_text_messages()
+    reader = flow.reader("en")
+    samples = []
+    for _ in range(repeats):
+        for text in texts:
+            began = time.perf_counter()
+            reader.read(text)
+            samples.append(time.perf_counter() - began)
+    return {"messages": len(texts), "read_us": summary(samples, 1e6, 1)}
+
+
 def load_times(runs: int) -> dict:
     """In a process that has loaded them before (jsonschema imported, files cached)."""
     samples = []
@@ -50,4 +76,5 @@ def validate_times(runs: int) -> tuple[dict, list]:
 
 
 def measure(flow, scripts, repeats: int, load_runs: int) -> dict:
-    return {**step_times(flow, scripts, repeats), "load_flows_warm_ms": load_times(load_runs)}
+    return {**step_times(flow, scripts, repeats), "reader": reader_times(flow, repeats),
+            "load_flows_warm_ms": load_times(load_runs)}

@@ -40,6 +40,8 @@ def main_table(r: dict) -> str:
          _ms(pm["per_conversation_ms"]["baseline"]["median"]), "", f"{pm['conversations']} conversations, "
          f"{pm['messages']} messages each app"],
         ["2. engine.step, median / p99 (µs)", f"{eng['step_us']['median']} / {eng['step_us']['p99']}", "", "", ""],
+        ["2. free-text reader per message, median / p99 (µs)",
+         f"{eng['reader']['read_us']['median']} / {eng['reader']['read_us']['p99']}", "", "", "≤ 100 median"],
         ["2. engine.start, median (µs)", eng["start_us"]["median"], "", "", ""],
         ["2. load_flows + schema check, cold / warm (ms)",
          f"{_ms(eng['load_flows_cold_ms']['load_ms'])} / {_ms(eng['load_flows_warm_ms']['median'])}", "", "", ""],

@@ -97,6 +97,13 @@ def _by_strength(words: ConceptWords) -> tuple[tuple[str, ...], ...]:
     return words.clear, words.possible, words.denied
 
 
+def _by_last_word(cues: Iterable[tuple[str, ...]]) -> dict[str, tuple[tuple[str, ...], ...]]:
+    index: dict[str, list[tuple[str, ...]]] = {}
+    for cue in cues:
+        index.setdefault(cue[-1], []).append(cue)
+    return {word: tuple(listed) for word, listed in index.items()}
+
+
 def _one_deletions(word: str) -> set[str]:
     return {word[:i] + word[i + 1:] for i in range(len(word))}
 
@@ -146,6 +153,8 @@ class Reader:
                 for key in _one_deletions(word) | {word}:
                     self._near.setdefault(key, set()).add(word)
         self._fuzzy_cache: dict[str, tuple[str, ...]] = {}
+        self._cues = _by_last_word(self.cues)
+        self._hedges = _by_last_word(self.hedges)
         self._recent: dict[str, Reading] = {}   # one message is read by several layers in turn
 
     @classmethod
@@ -225,11 +234,12 @@ class Reader:
             return None      # a lone short word one edit away is too weak to act on
         return found
 
-    def _led_by(self, words: Sequence[str], start: int, cues: tuple[tuple[str, ...], ...]) -> bool:
-        """True when a cue ends just before `start`, with only filler words between."""
+    def _led_by(self, words: Sequence[str], start: int, by_last: Mapping[str, tuple[tuple[str, ...], ...]]) -> bool:
+        """True when a cue (looked up by its last word) ends just before `start`, with only
+        filler words between."""
         end = start
         while end > 0 and start - end < CUE_REACH:
-            for cue in cues:
+            for cue in by_last.get(words[end - 1], ()):
                 if tuple(words[max(0, end - len(cue)):end]) == cue:
                     return True
             if words[end - 1] not in self.fillers:
@@ -237,8 +247,10 @@ class Reader:
             end -= 1
         return False
 
-    def _holds(self, gaps: Sequence[str], cues: tuple[tuple[str, ...], ...]) -> bool:
-        return any(tuple(gaps[i:i + len(cue)]) == cue for cue in cues for i in range(len(gaps)))
+    def _holds(self, gaps: Sequence[str], by_last: Mapping[str, tuple[tuple[str, ...], ...]]) -> bool:
+        """True when a cue stands among the words a gap stood for."""
+        return any(tuple(gaps[max(0, end - len(cue)):end]) == cue
+                   for end in range(1, len(gaps) + 1) for cue in by_last.get(gaps[end - 1], ()))
 
     def _matches(self, words: list[str]) -> list[tuple[_Match, Phrase]]:
         """Every phrase found in one clause, in the order they start."""
@@ -279,10 +291,10 @@ class Reader:
         rules = self.rules.get(phrase.concept, ConceptRules())
         if phrase.strength == DENIED:
             return DENIED
-        denied = listed or self._led_by(words, match.start, self.cues) or self._holds(match.gaps, self.cues)
+        denied = listed or self._led_by(words, match.start, self._cues) or self._holds(match.gaps, self._cues)
         if denied:
             return POSSIBLE if rules.asks_when_denied else DENIED
-        hedged = self._led_by(words, match.start, self.hedges) or self._holds(match.gaps, self.hedges)
+        hedged = self._led_by(words, match.start, self._hedges) or self._holds(match.gaps, self._hedges)
         if phrase.strength == CLEAR and (not hedged or rules.hedged_is_clear):
             return CLEAR
         return POSSIBLE
