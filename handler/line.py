@@ -18,7 +18,7 @@ from handler.core.position import Position
 from handler.core.session import Session
 from handler.core.state import language_of
 from handler.infra import logs
-from handler.infra.store import Conflict, SessionStore
+from handler.infra.store import Conflict, SessionStore, StoreError
 
 SEEN_KEPT = 10           # recent message ids remembered per conversation
 ID_TAG_CHARS = 16        # message ids are kept only as short hashes (a MessageSid leads back to
@@ -55,7 +55,30 @@ class Line:
     def handle(self, key: str, text: str, message_id: str | None = None,
                opt_out_type: str | None = None, channel: str = "sms", answering: str | None = None) -> Decision:
         """Apply one message. `answering` names the question the answer was given to
-        (str of a Position); an answer to anything but the current question changes nothing."""
+        (str of a Position); an answer to anything but the current question changes nothing.
+        When the store fails, a clear emergency still gets its emergency advice (the reader
+        needs no store); anything else raises, and the channel answers with the safe message."""
+        try:
+            return self._handle(key, text, message_id, opt_out_type, channel, answering)
+        except StoreError:
+            emergency = self.emergency_without_store(text)
+            if emergency is None:
+                raise
+            logs.event("emergency_without_store", channel=channel)
+            return emergency
+
+    def emergency_without_store(self, text: str) -> Decision | None:
+        """The emergency advice for a clear emergency or red flag in the text, with no session:
+        in the first of the flow's languages it is read in (the session that would say which
+        could not be read)."""
+        for lang in self.flow.languages:
+            if self.flow.scanner(lang).scan(text).clear:
+                step = engine.start(self.flow, lang, text)
+                return Decision(None, False, step.replies, step.outcome, Event.EMERGENCY, write=False)
+        return None
+
+    def _handle(self, key: str, text: str, message_id: str | None, opt_out_type: str | None,
+                channel: str, answering: str | None) -> Decision:
         # A message without an id (a call's callback) gets one, so that a write that landed but
         # whose answer was lost (botocore's retry then fails the condition) is recognised on the
         # re-read as this message's own, not applied a second time.
@@ -124,18 +147,32 @@ class Line:
                 not engine.is_current(flow, session.state) else engine.current_replies(flow, session.state)
             return Decision(session.state, session.opted_out, replies, event=Event.REPLAYED, write=False)
         _window, count = self._window(session)
-        pending_check = session.state is not None and session.state.get("check")
-        if channel == "sms" and self.max_per_hour and count >= self.max_per_hour \
-                and not pending_check and not flow.scanner(lang).scan(text):  # never limit an emergency
-            if count > self.max_per_hour:
-                return Decision(session.state, session.opted_out, (), event=Event.RATE_LIMITED_QUIET, write=False)
-            logs.event("rate_limited", channel=channel)
-            return Decision(session.state, session.opted_out,
-                            (Message(flow.text("rate_limited", lang), key="rate_limited"),), event=Event.RATE_LIMITED)
+        pending_check = session.state is not None and session.state.get("check")   # its answer is heard
+        if channel == "sms" and self.max_per_hour and count >= self.max_per_hour and not pending_check:
+            over = self._over_the_limit(session, text, lang, count)
+            if over is not None:
+                return over
         decision = decide(flow, session, text, opt_out_type, channel == "sms")
         if not decision.write:
             self._log(decision, channel, session.turns)
         return decision
+
+    def _over_the_limit(self, session: Session, text: str, lang: str, count: int) -> Decision | None:
+        """A number over its hourly limit: a clear emergency is answered as always (None: decide
+        as usual). A possible one gets the emergency advice, not a conversation, in place of the
+        one notice; after that it counts like any message, so words that only might be an
+        emergency ("heart") cannot keep a conversation going past the limit."""
+        detection = self.flow.scanner(lang).scan(text)
+        if detection.clear:
+            return None
+        if count > self.max_per_hour:
+            return Decision(session.state, session.opted_out, (), event=Event.RATE_LIMITED_QUIET, write=False)
+        logs.event("rate_limited", channel="sms")
+        if detection.possible:
+            advice = engine.emergency_advice(self.flow, lang, detection.possible)
+            return Decision(session.state, session.opted_out, advice, event=Event.RATE_LIMITED)
+        return Decision(session.state, session.opted_out,
+                        (Message(self.flow.text("rate_limited", lang), key="rate_limited"),), event=Event.RATE_LIMITED)
 
     def _log(self, decision: Decision, channel: str, turns: int) -> None:
         logs.event("message", channel=channel, step=decision.event)

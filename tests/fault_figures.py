@@ -712,7 +712,58 @@ def hung_store_times(repeats: int = 3) -> dict[str, list[Timed]]:
 
 # --- the figures ---------------------------------------------------------------------------
 
-def figures(matrix: Matrix, times: dict[str, list[Timed]] | None = None) -> str:
+EMERGENCY_TEXTS = ("chest pain", "I can't breathe", "my pee is like coke after my marathon")
+EMERGENCY_SPEECH = ("chest pain", "I can't breathe")
+
+
+@dataclass
+class EmergencyFigures:
+    """Clear emergencies with every store call failing, each fault in turn."""
+    cases: int = 0
+    advised: int = 0                      # got the same emergency advice as with a working store
+    failures: list[str] = field(default_factory=list)
+
+
+def emergency_matrix() -> EmergencyFigures:
+    """Every fault on every store call (reads and writes alike), for emergencies said by SMS
+    and by speech on a call: each must get the emergency advice it gets with a working store."""
+    import boto3
+    from moto import mock_aws
+
+    flows = load_flows()
+    figures_ = EmergencyFigures()
+    every_call = {(op, n): None for op in FaultyClient.OPERATIONS for n in range(1, 9)}
+    with fake_aws_credentials(), mock_aws(), captured_logs():
+        client = boto3.client("dynamodb", region_name=REGION, config=CLIENT_CONFIG)
+        create_table(client, sms_helpers.TABLE)
+        sms = SmsChannel(client, flows)
+        voice = VoiceChannel(client, flows)
+        for n, (fault, body) in enumerate((f, b) for f in FAULTS for b in EMERGENCY_TEXTS):
+            expected = sms.sender.send(body, sender=f"+1555010{n:04d}").messages
+            sms.faulty.reset({key: fault for key in every_call})
+            reply = sms.sender.send(body, sender=f"+1555020{n:04d}").messages
+            figures_.cases += 1
+            if reply == expected and expected and expected[0].startswith("Call 911"):
+                figures_.advised += 1
+            else:
+                figures_.failures.append(f"sms / {fault.name} / {body!r}: {reply[:1]}")
+            sms.faulty.reset()
+        for n, (fault, speech) in enumerate((f, s) for f in FAULTS for s in EMERGENCY_SPEECH):
+            caller = voice_helpers.Caller(voice.app, voice.settings, f"CA{n + 1:032x}")
+            voice_helpers.walk(caller, voice.flow, until=("pattern", 1))
+            voice.faulty.reset({key: fault for key in every_call})
+            turn = caller.say(speech)
+            voice.faulty.reset()
+            figures_.cases += 1
+            if voice_helpers.outcomes_heard(voice.flow, turn) == ["emergency_now"]:
+                figures_.advised += 1
+            else:
+                figures_.failures.append(f"voice / {fault.name} / {speech!r}: {turn.says()[:1]}")
+    return figures_
+
+
+def figures(matrix: Matrix, times: dict[str, list[Timed]] | None = None,
+            emergencies: EmergencyFigures | None = None) -> str:
     lines = []
     for name, steps in matrix.steps.items():
         results = [r for r in matrix.results if r.channel == name]
@@ -741,6 +792,10 @@ def figures(matrix: Matrix, times: dict[str, list[Timed]] | None = None) -> str:
                          f"safe message {sum(t.safe for t in timed)}/{len(timed)}"
                          + (f", connections to the hung server {sum(t.connections for t in timed)}"
                             if timed[0].connections is not None else ""))
+    if emergencies is not None:
+        lines.append(f"emergencies with every store call failing ({len(FAULTS)} faults, SMS and speech): "
+                     f"{emergencies.advised}/{emergencies.cases} got the emergency advice (goal: all)")
+        lines.extend(f"  FAILED {failure}" for failure in emergencies.failures[:10])
     return "\n".join(lines)
 
 
@@ -757,9 +812,10 @@ def main() -> int:
     started = time.monotonic()
     matrix = run_matrix()
     times = hung_store_times(3)
-    print(figures(matrix, times))
+    emergencies = emergency_matrix()
+    print(figures(matrix, times, emergencies))
     print(f"(took {time.monotonic() - started:.1f} s)")
-    ok = not matrix.failures() and matrix.lost == 0 and all(t.safe and t.status == 200 and
+    ok = not matrix.failures() and matrix.lost == 0 and not emergencies.failures and all(t.safe and t.status == 200 and
                                                              t.seconds < ANSWER_BOUND_SECONDS
                                                              for ts in times.values() for t in ts)
     return 0 if ok else 1

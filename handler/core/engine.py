@@ -299,6 +299,11 @@ def _more_after_advice(flow: Flow, state: State, before: Sequence[str]) -> Step:
     return Step(state, (_said(flow, "finished", lang),), None, Event.FINISHED)
 
 
+def emergency_advice(flow: Flow, lang: str, checks: Sequence[EmergencyCheck]) -> tuple[Reply, ...]:
+    """The short emergency advice for these checks on its own, with no conversation."""
+    return _emergency(flow, _new_state(flow, lang), checks).replies
+
+
 def _emergency(flow: Flow, state: State, checks: Sequence[EmergencyCheck]) -> Step:
     """Clear emergencies: their short advice is the whole reply, nothing before it."""
     state = {**state, "answers": [*state["answers"], *([check.concept] for check in checks)]}

@@ -69,3 +69,19 @@ def test_a_replayed_request_to_an_opted_out_number_sends_nothing(sms_sender, dyn
     replayed = sms_sender.send("hi", sid=first.sid)
     assert replayed.status == 200 and replayed.messages == []
     assert get_item(dynamodb)["opted_out"]["BOOL"] is True
+
+
+def test_possible_emergency_words_cannot_keep_a_conversation_going_past_the_limit(sms_sender, dynamodb, clock):
+    """Alternating "heart" (a possible emergency) with any text used to be answered every
+    time. Over the limit a possible one gets the emergency advice once, in place of the
+    notice, and then counts like any message: silence."""
+    clock.now = 1_700_002_000.0
+    for _ in range(LIMIT):
+        sms_sender.send("hello")
+    state_before = item_state(get_item(dynamodb))
+    first = sms_sender.send("heart")
+    assert first.messages and first.messages[0].startswith("Call 911")   # advice, not a question
+    answered = [bool(sms_sender.send(body).messages) for body in ["heart", "ok", "breathing", "hi"] * 25]
+    assert not any(answered)
+    assert item_state(get_item(dynamodb)) == state_before                 # no conversation was made
+    assert sms_sender.send("chest pain").messages[0].startswith("Call 911")   # a clear one, always

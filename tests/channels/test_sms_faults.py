@@ -12,7 +12,7 @@ from botocore.stub import Stubber
 from handler.channels.safe_reply import safe_text
 from handler.infra import store_budget
 from handler.infra.store import CLIENT_CONFIG
-from tests.channels.sms_helpers import PATIENT, get_item, phone_forms, question_prompt
+from tests.channels.sms_helpers import OTHER_PATIENT, PATIENT, get_item, phone_forms, question_prompt
 
 ENDPOINT = "https://dynamodb.us-east-1.amazonaws.com/"
 TWILIO_TIMEOUT_SECONDS = 15
@@ -246,3 +246,27 @@ def test_the_default_client_uses_the_short_config(aws_env):
     assert client.meta.config.connect_timeout == CLIENT_CONFIG.connect_timeout
     assert client.meta.config.read_timeout == CLIENT_CONFIG.read_timeout
     assert client.meta.config.retries == CLIENT_CONFIG.retries
+
+
+@pytest.mark.parametrize("operation", ["get_item", "put_item"])
+@pytest.mark.parametrize("body", ["chest pain", "I can't breathe", "my pee is like coke after my marathon"])
+def test_an_emergency_gets_its_emergency_advice_when_the_store_fails(sms_sender, dynamodb, monkeypatch,
+                                                                    operation, body):
+    """The reader needs no store: with DynamoDB refusing every call, a clear emergency gets
+    the same emergency advice it gets when the store works, not the generic safe message."""
+    expected = sms_sender.send(body, sender=OTHER_PATIENT).messages
+
+    def fail(**_kwargs):
+        raise EndpointConnectionError(endpoint_url=ENDPOINT)
+
+    monkeypatch.setattr(dynamodb, operation, fail)
+    reply = sms_sender.send(body)
+    assert reply.status == 200 and reply.messages == expected and expected[0].startswith("Call 911")
+
+
+def test_without_the_store_a_plain_message_still_gets_the_safe_message(sms_sender, dynamodb, monkeypatch):
+    def fail(**_kwargs):
+        raise EndpointConnectionError(endpoint_url=ENDPOINT)
+
+    monkeypatch.setattr(dynamodb, "get_item", fail)
+    assert_safe_reply(sms_sender.send("my calf cramps"))

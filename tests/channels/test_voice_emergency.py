@@ -109,3 +109,22 @@ def test_the_emergency_lead_is_first_and_the_advice_short(caller, flow):
     assert len(says) <= 3                              # lead, the advice, the lead again
     assert sum(len(s) for s in says) < 400
     assert twiml.gather is None and twiml.redirect is None
+
+
+@pytest.mark.parametrize("operation", ["get_item", "put_item"])
+@pytest.mark.parametrize("speech", ["chest pain", "I can't breathe"])
+def test_spoken_emergency_gets_emergency_advice_when_the_store_fails(caller, flow, dynamodb, monkeypatch,
+                                                                     operation, speech):
+    """The store refuses every call mid-call: the caller who says an emergency still hears
+    the emergency advice, not the generic safe message."""
+    from botocore.exceptions import EndpointConnectionError
+
+    walk(caller, flow, until=("pattern", 1))
+
+    def fail(**_kwargs):
+        raise EndpointConnectionError(endpoint_url="https://dynamodb.us-east-1.amazonaws.com")
+
+    monkeypatch.setattr(dynamodb, operation, fail)
+    turn = caller.say(speech)
+    assert_emergency(flow, turn.last)
+    assert outcomes_heard(flow, turn) == ["emergency_now"]

@@ -323,3 +323,12 @@ def test_summary_figures(matrix, hung_times):
     assert matrix.safely == matrix.injections
     assert matrix.lost == 0
     assert matrix.injections >= 500
+
+
+def test_emergencies_get_emergency_advice_at_every_store_fault():
+    """Every fault on every store call, for emergencies said by SMS and by speech: the same
+    emergency advice as with a working store (python -m tests.fault_figures prints it)."""
+    from tests.fault_figures import emergency_matrix
+
+    emergencies = emergency_matrix()
+    assert emergencies.cases >= 30 and emergencies.failures == [] and emergencies.advised == emergencies.cases
