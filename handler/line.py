@@ -149,7 +149,7 @@ class Line:
         _window, count = self._window(session)
         pending_check = session.state is not None and session.state.get("check")   # its answer is heard
         if channel == "sms" and self.max_per_hour and count >= self.max_per_hour and not pending_check:
-            over = self._over_the_limit(session, text, lang, count)
+            over = self._over_the_limit(session, text, lang, count, self.max_per_hour)
             if over is not None:
                 return over
         decision = decide(flow, session, text, opt_out_type, channel == "sms")
@@ -157,7 +157,7 @@ class Line:
             self._log(decision, channel, session.turns)
         return decision
 
-    def _over_the_limit(self, session: Session, text: str, lang: str, count: int) -> Decision | None:
+    def _over_the_limit(self, session: Session, text: str, lang: str, count: int, limit: int) -> Decision | None:
         """A number over its hourly limit: a clear emergency is answered as always (None: decide
         as usual). A possible one gets the emergency advice, not a conversation, in place of the
         one notice; after that it counts like any message, so words that only might be an
@@ -165,7 +165,7 @@ class Line:
         detection = self.flow.scanner(lang).scan(text)
         if detection.clear:
             return None
-        if count > self.max_per_hour:
+        if count > limit:
             return Decision(session.state, session.opted_out, (), event=Event.RATE_LIMITED_QUIET, write=False)
         logs.event("rate_limited", channel="sms")
         if detection.possible:
