@@ -47,10 +47,16 @@ class Conflict(StoreError):
     """The item changed since it was read: another message got there first."""
 
 
-def dynamodb_client(region: str, endpoint_url: str | None = None):
+# The local tools' own DynamoDB (moto's server in the same process, or one named by
+# DYNAMODB_ENDPOINT_URL) shares the machine's cores with everything else: its answers may
+# take longer than AWS's, and no Lambda clock runs, so the local line waits longer.
+LOCAL_CLIENT_CONFIG = Config(connect_timeout=2, read_timeout=5, retries={"total_max_attempts": 2, "mode": "legacy"})
+
+
+def dynamodb_client(region: str, endpoint_url: str | None = None, config: Config = CLIENT_CONFIG):
     import boto3
 
-    return boto3.client("dynamodb", region_name=region, endpoint_url=endpoint_url, config=CLIENT_CONFIG)
+    return boto3.client("dynamodb", region_name=region, endpoint_url=endpoint_url, config=config)
 
 
 def _state(item: dict, name: str) -> State | None:

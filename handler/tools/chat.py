@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 
 from handler.infra import logs
-from handler.tools.local_line import SignedClient, local_settings
+from handler.tools.local_line import SignedClient, local_settings, local_store
 from handler.tools.twiml_reading import sms_messages
 
 PROMPT = "you> "
@@ -18,7 +18,7 @@ def chat(args, stdin=sys.stdin, out=sys.stdout) -> int:
 
     logs.only_problems()
     with local_settings() as (settings, _supplied):
-        client = SignedClient(create_app(settings), settings)
+        client = SignedClient(create_app(settings, store=local_store(settings)), settings)
         out.write("Text the line as a patient would (STOP, HELP, RESTART and BACK work too).\n"
                   "Ctrl-D or 'quit' ends the chat.\n\n")
         while True:

@@ -10,7 +10,7 @@ from itertools import count
 
 from handler.infra.settings import DEVELOPMENT_VALUES, Settings
 from handler.infra.signature import sign
-from handler.infra.store import create_table, dynamodb_client
+from handler.infra.store import LOCAL_CLIENT_CONFIG, SessionStore, create_table, dynamodb_client
 
 LINE_NUMBER = "+15005550006"     # the line's own number in local runs (a Twilio test number)
 
@@ -59,6 +59,12 @@ def local_settings(base_url: str | None = None):
         settings = Settings.from_env({**env, "DYNAMODB_ENDPOINT_URL": endpoint})
         create_table(dynamodb_client(settings.aws_region, endpoint), settings.sessions_table)
         yield settings, supplied
+
+
+def local_store(settings: Settings) -> SessionStore:
+    """The sessions store of a local run, on the local DynamoDB's patient timeouts."""
+    client = dynamodb_client(settings.aws_region, settings.dynamodb_endpoint_url, LOCAL_CLIENT_CONFIG)
+    return SessionStore(client, settings.sessions_table, settings.session_ttl_seconds)
 
 
 @contextmanager

@@ -10,7 +10,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from handler.infra import logs
 from handler.infra.settings import DEVELOPMENT_VALUES
-from handler.tools.local_line import local_settings
+from handler.tools.local_line import local_settings, local_store
 
 SECRETS = ("TWILIO_AUTH_TOKEN", "PHONE_HASH_KEY")
 EMBEDDED_WARNING = (
@@ -101,7 +101,7 @@ def _serve(host: str, port: int, out, threads: int) -> int:
     logs.configure()
     logs.libraries_as_json()       # before waitress: stderr holds JSON lines only
     with local_settings(base_url=f"http://{host}:{port}") as (settings, supplied):
-        app = create_app(settings)
+        app = create_app(settings, store=local_store(settings))
         describe(settings, supplied, out)
         if "DYNAMODB_ENDPOINT_URL" not in os.environ or not os.environ["DYNAMODB_ENDPOINT_URL"]:
             out.write("\n" + EMBEDDED_WARNING)

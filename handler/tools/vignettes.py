@@ -27,7 +27,7 @@ from handler.core.nodes import OutcomeNode, QuestionKind, QuestionNode
 from handler.core.state import State
 from handler.infra import logs
 from handler.infra.pseudonyms import pseudonym
-from handler.tools.local_line import SignedClient, local_settings
+from handler.tools.local_line import SignedClient, local_settings, local_store
 from handler.tools.twiml_reading import sms_messages, twiml_verbs
 
 MAX_TURNS = 40
@@ -250,7 +250,7 @@ def run_vignettes(vignettes: list[dict]) -> list[dict]:
 
     logs.only_problems()
     with local_settings() as (settings, _supplied):
-        app = create_app(settings)
+        app = create_app(settings, store=local_store(settings))
         client = SignedClient(app, settings)
         # Fresh numbers and call ids on every run: a store that outlives the run (one named by
         # DYNAMODB_ENDPOINT_URL, or a second run in this process) must not resume old conversations.

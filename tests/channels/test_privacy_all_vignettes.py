@@ -113,7 +113,7 @@ def test_every_vignette_logs_and_stores_no_phone_number_call_id_or_body(path, aw
 
     forbidden = {form for number in numbers for form in phone_forms(number)} | call_ids | \
         {sid[2:] for sid in call_ids} | bodies
-    leaks = [(word, line[:200]) for line in lines for word in forbidden if word in line]
+    leaks = [(word, line[:200]) for line in lines for word in forbidden if shows(word, line)]
     # the parameter's name as a word: botocore's debug lines carry random request ids, and
     # one such as '...ErgcFromYSS...' once failed this test by chance
     leaks += [("From", line[:200]) for line in lines if FROM_PARAMETER.search(line)]
@@ -128,5 +128,20 @@ def test_every_vignette_logs_and_stores_no_phone_number_call_id_or_body(path, aw
     for item in items:
         assert re.fullmatch(r"(sms|call)#[0-9a-f]{64}", item["pk"]["S"]), item["pk"]
     stored = json.dumps(items, ensure_ascii=False)
-    stored_leaks = [word for word in forbidden if word in stored]
+    stored_leaks = [word for word in forbidden if shows(word, stored)]
     assert not stored_leaks, stored_leaks[:5]
+
+
+HASH_RUN = re.compile(r"[0-9a-f]{32,}")
+
+
+def shows(word: str, text: str) -> bool:
+    """True when the word stands in the text other than by chance inside a long run of hex
+    digits (a request signature, a keyed hash): seven digits of a phone number turn up in a
+    random 64-digit SHA-256 now and then."""
+    if word not in text:
+        return False
+    if not word.isdigit():
+        return True
+    return word in HASH_RUN.sub(" ", text)
+

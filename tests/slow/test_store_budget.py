@@ -63,7 +63,7 @@ def test_the_worst_case_fits_well_inside_the_lambda_timeout_and_that_inside_twil
 
 def test_the_pause_assumed_is_botocores_legacy_pause_for_dynamodb():
     retry = botocore.loaders.Loader().load_data("_retry")["retry"]["dynamodb"]["__default__"]["delay"]
-    assert retry.type == "exponential" and retry["growth_factor"] == 2
+    assert retry["type"] == "exponential" and retry["growth_factor"] == 2
     assert retry["base"] == store_budget.FIRST_RETRY_PAUSE_SECONDS
 
 
