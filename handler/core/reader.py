@@ -83,8 +83,13 @@ class _Match:
     fuzzy: bool
 
 
+PLAIN_PHRASE = re.compile(r"[a-z0-9 *]+")
+
+
 def _phrase_words(phrase: str) -> tuple[str, ...]:
     """A phrase as normalised words, its gaps kept."""
+    if PLAIN_PHRASE.fullmatch(phrase):     # already as the reader compares it (most are)
+        return tuple(phrase.split())
     return tuple(word for part in phrase.split()
                  for word in ((GAP,) if part == GAP else tuple(normalize(part).split())))
 
