@@ -26,7 +26,15 @@ sys.path.insert(0, str(REPO))
 
 from handler.infra.store import create_table  # noqa: E402
 from handler.tools.local_line import embedded_dynamodb  # noqa: E402
-from tests.slow.test_lambda_package import LAMBDA_VENV, RUNNER, RUNTIME_LIBRARIES, SMS, TOKEN, signed_event  # noqa: E402
+from tests.slow.test_lambda_package import (  # noqa: E402
+    ACCOUNT,
+    LAMBDA_VENV,
+    RUNNER,
+    RUNTIME_LIBRARIES,
+    SMS,
+    TOKEN,
+    signed_event,
+)
 
 BASELINE_ENTRY = '''from zappa.handler import lambda_handler  # noqa: F401
 from baseline_app import create_app_from_env
@@ -91,7 +99,8 @@ def main() -> None:
         runtime.mkdir()
         for name in RUNTIME_LIBRARIES:
             (shutil.copytree if (site / name).is_dir() else shutil.copy)(site / name, runtime / name)
-        env = {"PATH": os.environ["PATH"], "TWILIO_AUTH_TOKEN": TOKEN, "PHONE_HASH_KEY": "bench-hash-key",
+        env = {"PATH": os.environ["PATH"], "TWILIO_AUTH_TOKEN": TOKEN, "TWILIO_ACCOUNT_SID": ACCOUNT,
+               "PHONE_HASH_KEY": "bench-hash-key",
                "SESSIONS_TABLE": "triage-sessions-dev", "AWS_REGION": "us-east-1",
                "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
                "DYNAMODB_ENDPOINT_URL": endpoint}

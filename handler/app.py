@@ -13,11 +13,14 @@ from handler.infra import logs, signature
 from handler.infra.flow_files import load_flows
 from handler.infra.settings import Settings
 from handler.infra.store import SessionStore, dynamodb_client
+from handler.infra.twilio_ids import CALL_SID, MESSAGE_SID
 from handler.line import Line
 
 DEFAULT_FLOW = "muscle-spasms"
 MAX_REQUEST_BYTES = 64 * 1024        # Twilio's webhook bodies are a few KB
 CALL_TTL_SECONDS = 2 * 60 * 60       # a call's state is of no use once the call is over
+# The id each channel's webhooks must carry, well formed (blueprint name: parameter, shape).
+WEBHOOK_IDS = {"sms": ("MessageSid", MESSAGE_SID), "voice": ("CallSid", CALL_SID)}
 
 
 def create_app(settings: Settings | None = None, store: SessionStore | None = None,
@@ -35,11 +38,13 @@ def create_app(settings: Settings | None = None, store: SessionStore | None = No
     app.extensions["triage_call"] = Line(flows[DEFAULT_FLOW], store.with_ttl(CALL_TTL_SECONDS))
 
     @app.before_request
-    def check_signature():
-        # every POST route is a Twilio webhook
-        if request.method == "POST" and not signature.is_from_twilio(
-                request, settings.twilio_auth_token, settings.public_base_url):
-            logs.event("signature_rejected", path=request.path)
+    def check_request():
+        # every POST route is a Twilio webhook: signed, for our account, with its id well formed
+        if request.method != "POST":
+            return
+        refused = signature.refusal(request, settings, WEBHOOK_IDS.get(request.blueprint or ""))
+        if refused:
+            logs.event(refused, path=request.path)     # the event's name only: no sid, no number
             abort(403)
 
     @app.get("/healthz")

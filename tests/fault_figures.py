@@ -211,8 +211,9 @@ class SmsChannel:
     name = "sms"
 
     def __init__(self, client, flows, table: str = sms_helpers.TABLE):
-        self.settings = Settings(twilio_auth_token=sms_helpers.AUTH_TOKEN, phone_hash_key=sms_helpers.HASH_KEY,
-                                 public_base_url=sms_helpers.BASE_URL, sessions_table=table, aws_region=REGION)
+        self.settings = Settings(twilio_auth_token=sms_helpers.AUTH_TOKEN, twilio_account_sid=sms_helpers.ACCOUNT_SID,
+                                 phone_hash_key=sms_helpers.HASH_KEY, public_base_url=sms_helpers.BASE_URL,
+                                 sessions_table=table, aws_region=REGION)
         self.raw = client
         self.table = table
         self.app = create_app(self.settings, store=SessionStore(client_faulty(client), table,
@@ -279,7 +280,8 @@ class VoiceChannel:
 
     def __init__(self, client, flows, table: str = voice_helpers.TABLE):
         self.settings = Settings(twilio_auth_token=voice_helpers.AUTH_TOKEN,
-                                 phone_hash_key=voice_helpers.HASH_KEY, public_base_url=voice_helpers.BASE_URL,
+                                 twilio_account_sid=voice_helpers.ACCOUNT_SID, phone_hash_key=voice_helpers.HASH_KEY,
+                                 public_base_url=voice_helpers.BASE_URL,
                                  sessions_table=table, aws_region=REGION)
         self.raw = client
         self.table = table
@@ -649,8 +651,9 @@ def time_to_answer(endpoint_url: str, channel: str = "sms", read_endpoint_url: s
     if read_endpoint_url:
         client = SplitClient(dynamodb_client(REGION, read_endpoint_url), client)
     if channel == "sms":
-        settings = Settings(twilio_auth_token=sms_helpers.AUTH_TOKEN, phone_hash_key=sms_helpers.HASH_KEY,
-                            public_base_url=sms_helpers.BASE_URL, sessions_table=table, aws_region=REGION)
+        settings = Settings(twilio_auth_token=sms_helpers.AUTH_TOKEN, twilio_account_sid=sms_helpers.ACCOUNT_SID,
+                            phone_hash_key=sms_helpers.HASH_KEY, public_base_url=sms_helpers.BASE_URL,
+                            sessions_table=table, aws_region=REGION)
         app = create_app(settings, store=SessionStore(client, table))
         sender = sms_helpers.Sender(app, settings)
         started = time.monotonic()
@@ -658,8 +661,9 @@ def time_to_answer(endpoint_url: str, channel: str = "sms", read_endpoint_url: s
         seconds = time.monotonic() - started
         safe = reply.status == 200 and reply.messages == [safe_text(None)]
         return Timed(channel, seconds, reply.status, safe, reply.body)
-    settings = Settings(twilio_auth_token=voice_helpers.AUTH_TOKEN, phone_hash_key=voice_helpers.HASH_KEY,
-                        public_base_url=voice_helpers.BASE_URL, sessions_table=table, aws_region=REGION)
+    settings = Settings(twilio_auth_token=voice_helpers.AUTH_TOKEN, twilio_account_sid=voice_helpers.ACCOUNT_SID,
+                        phone_hash_key=voice_helpers.HASH_KEY, public_base_url=voice_helpers.BASE_URL,
+                        sessions_table=table, aws_region=REGION)
     app = create_app(settings, store=SessionStore(client, table))
     caller = voice_helpers.Caller(app, settings, VOICE_CALL_SID)
     started = time.monotonic()

@@ -21,6 +21,7 @@ from handler.infra.store import create_table
 from handler.tools.local_line import embedded_dynamodb
 
 TOKEN = "live-server-auth-token"
+ACCOUNT = "AC" + "1e" * 16
 HASH_KEY = "live-server-hash-key"
 TABLE = "triage-sessions-live"
 TRIAGE_LINE = Path(sys.executable).with_name("triage-line")
@@ -44,7 +45,7 @@ class LiveLine:
 
     def post_sms(self, sender: str, body: str, message_id: str, timeout: float = 20.0) -> tuple[int, str]:
         """One signed SMS webhook request, as Twilio sends it. Returns (status, body)."""
-        params = {"MessageSid": message_id, "SmsSid": message_id, "AccountSid": "AC" + "0" * 32,
+        params = {"MessageSid": message_id, "SmsSid": message_id, "AccountSid": ACCOUNT,
                   "From": sender, "To": "+15005550006", "Body": body, "NumMedia": "0"}
         headers = {"Content-Type": "application/x-www-form-urlencoded",
                    "X-Twilio-Signature": sign(TOKEN, self.base_url + "/sms", params)}
@@ -68,7 +69,7 @@ def running_line(threads: int = 8):
         dynamodb = boto3.client("dynamodb", region_name="us-east-1", endpoint_url=endpoint)
         create_table(dynamodb, TABLE)
         port = free_port()
-        env = {**os.environ, "TWILIO_AUTH_TOKEN": TOKEN, "PHONE_HASH_KEY": HASH_KEY,
+        env = {**os.environ, "TWILIO_AUTH_TOKEN": TOKEN, "TWILIO_ACCOUNT_SID": ACCOUNT, "PHONE_HASH_KEY": HASH_KEY,
                "SESSIONS_TABLE": TABLE, "AWS_REGION": "us-east-1", "DYNAMODB_ENDPOINT_URL": endpoint}
         env.pop("PUBLIC_BASE_URL", None)
         server = subprocess.Popen([str(TRIAGE_LINE), "serve", "--host", "127.0.0.1", "--port", str(port)],

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from handler.infra.flow_files import FLOWS_DIR
+from handler.infra.twilio_ids import ACCOUNT_SID
 
-REQUIRED = ("TWILIO_AUTH_TOKEN", "PHONE_HASH_KEY")
+REQUIRED = ("TWILIO_AUTH_TOKEN", "TWILIO_ACCOUNT_SID", "PHONE_HASH_KEY")
 # DynamoDB's rule for table names. moto accepts any name; DynamoDB (and dynalite) reject
 # the rest, which would only show when the first patient's message failed.
 TABLE_NAME = re.compile(r"[A-Za-z0-9_.-]{3,255}")
@@ -17,6 +18,7 @@ TABLE_NAME = re.compile(r"[A-Za-z0-9_.-]{3,255}")
 # Used by `triage-line serve`, `chat` and `vignettes` for anything the environment leaves unset.
 DEVELOPMENT_VALUES = {
     "TWILIO_AUTH_TOKEN": "development-auth-token",
+    "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
     "PHONE_HASH_KEY": "development-phone-hash-key",
     "AWS_REGION": "us-east-1",
 }
@@ -32,6 +34,7 @@ class Settings:
     fallback-twiml, validate) read it with require_secrets=False; the secrets are then
     empty strings when unset, and such settings must not run the app."""
     twilio_auth_token: str
+    twilio_account_sid: str     # every webhook must carry it as AccountSid
     phone_hash_key: str
     public_base_url: str | None = None
     sessions_table: str = "triage-sessions"
@@ -58,6 +61,10 @@ class Settings:
         if missing and require_secrets:
             raise SettingsError("missing required setting(s): " + ", ".join(missing)
                                 + " (set them in the environment)")
+        account_sid = value("TWILIO_ACCOUNT_SID")
+        if account_sid and not ACCOUNT_SID.fullmatch(account_sid):
+            raise SettingsError("TWILIO_ACCOUNT_SID must be the account's SID: AC and 32 hex digits "
+                                "(the Twilio console shows it beside the auth token)")
         ttl = value("SESSION_TTL_SECONDS") or "86400"
         if not ttl.isdigit() or int(ttl) < 60:
             raise SettingsError("SESSION_TTL_SECONDS must be a whole number of seconds, at least 60")
@@ -75,6 +82,7 @@ class Settings:
             raise SettingsError("PUBLIC_BASE_URL must start with https:// (or http:// locally)")
         return cls(
             twilio_auth_token=value("TWILIO_AUTH_TOKEN") or "",
+            twilio_account_sid=account_sid or "",
             phone_hash_key=value("PHONE_HASH_KEY") or "",
             public_base_url=base_url.rstrip("/") if base_url else None,
             sessions_table=table,

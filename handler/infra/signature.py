@@ -1,7 +1,18 @@
 """Checking that a request really comes from Twilio: X-Twilio-Signature over
 the URL Twilio called and every POST parameter, with the twilio package's
-RequestValidator. There is no way to turn it off; local tools sign too."""
+RequestValidator. There is no way to turn it off; local tools sign too.
+
+The signature alone is not enough. Twilio signs the URL followed by every name and
+value run together, with nothing between them, so a captured request can be changed
+and keep its signature: characters move across a boundary (MessageSid=SM... sent as
+MessageSi=dSM..., or a URL's last characters sent as a form field's name that sorts
+first). So every webhook must also carry our AccountSid, once and exactly, and its
+channel's id (MessageSid, CallSid) once and well formed; what a voice gather URL
+carries is sealed by the app itself (handler.infra.query_seal)."""
 from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
 
 from twilio.request_validator import (
     SIGNATURE_HEADER,
@@ -9,6 +20,9 @@ from twilio.request_validator import (
     RequestValidator,
     get_signature_algorithm,
 )
+
+if TYPE_CHECKING:
+    from handler.infra.settings import Settings
 
 
 def public_base(request, public_base_url: str | None) -> str:
@@ -40,6 +54,29 @@ def is_from_twilio(request, auth_token: str, public_base_url: str | None) -> boo
         # A URL the validator cannot parse, from a forged Host ("h:99999", "h:x", "[::1")
         # when PUBLIC_BASE_URL is unset: urlparse's .port raises. Not from Twilio.
         return False
+
+
+def carries_account(form, account_sid: str) -> bool:
+    """AccountSid once, and ours (an empty setting matches nothing)."""
+    return bool(account_sid) and form.getlist("AccountSid") == [account_sid]
+
+
+def carries_id(form, name: str, shape: re.Pattern) -> bool:
+    """The parameter `name` once, with the shape of a Twilio id."""
+    values = form.getlist(name)
+    return len(values) == 1 and shape.fullmatch(values[0]) is not None
+
+
+def refusal(request, settings: Settings, required_id: tuple[str, re.Pattern] | None) -> str | None:
+    """Why a webhook request is refused (the name of the log event), or None to answer it.
+    `required_id`: the id parameter the route's channel must carry, and its shape."""
+    if not is_from_twilio(request, settings.twilio_auth_token, settings.public_base_url):
+        return "signature_rejected"
+    if not carries_account(request.form, settings.twilio_account_sid):
+        return "account_rejected"
+    if required_id is not None and not carries_id(request.form, *required_id):
+        return "sid_rejected"
+    return None
 
 
 def sign(auth_token: str, url: str, params: dict) -> str:

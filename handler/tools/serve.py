@@ -39,6 +39,7 @@ def missing_real_secrets(environ=None) -> list[str]:
 def describe(settings, supplied: list[str], out) -> None:
     shown = {
         "TWILIO_AUTH_TOKEN": settings.twilio_auth_token,
+        "TWILIO_ACCOUNT_SID": settings.twilio_account_sid,
         "PHONE_HASH_KEY": settings.phone_hash_key,
         "PUBLIC_BASE_URL": settings.public_base_url,
         "SESSIONS_TABLE": settings.sessions_table,
@@ -110,11 +111,12 @@ def _serve(host: str, port: int, out, threads: int) -> int:
             f"Voice webhook: POST {settings.public_base_url}/voice\n"
             f"Health check:  GET  http://{host}:{port}/healthz\n\n"
             "To reach it from a real Twilio number: expose this port through an HTTPS tunnel,\n"
-            "restart with PUBLIC_BASE_URL set to the tunnel's https URL and TWILIO_AUTH_TOKEN set\n"
-            "to your account's auth token, then in the Twilio console set the number's\n"
+            "restart with PUBLIC_BASE_URL set to the tunnel's https URL and TWILIO_AUTH_TOKEN and\n"
+            "TWILIO_ACCOUNT_SID set to your account's, then in the Twilio console set the number's\n"
             "'A message comes in' webhook to <PUBLIC_BASE_URL>/sms and 'A call comes in' to\n"
             "<PUBLIC_BASE_URL>/voice (both HTTP POST).\n"
-            "Requests without a valid Twilio signature get 403. To try it here: triage-line chat\n\n")
+            "Requests without a valid Twilio signature, or for another account, get 403.\n"
+            "To try it here: triage-line chat\n\n")
         out.flush()
         waitress.serve(app, host=host, port=port, threads=threads, ident="triage-line")
     return 0

@@ -20,7 +20,7 @@ from handler.app import create_app
 from handler.infra import logs
 from handler.infra.settings import Settings
 from handler.infra.store import CLIENT_CONFIG, SessionStore, create_table
-from tests.channels.line_under_test import AUTH_TOKEN, BASE_URL, HASH_KEY, REGION, TABLE
+from tests.channels.line_under_test import ACCOUNT_SID, AUTH_TOKEN, BASE_URL, HASH_KEY, REGION, TABLE
 from tests.channels.sms_helpers import Sender
 from tests.channels.voice_helpers import Caller
 from tests.fakes import FakeClock, use_fake_aws
@@ -61,8 +61,9 @@ def nurse_number():
 
 @pytest.fixture
 def settings(nurse_number):
-    return Settings(twilio_auth_token=AUTH_TOKEN, phone_hash_key=HASH_KEY, public_base_url=BASE_URL,
-                    sessions_table=TABLE, aws_region=REGION, nurse_line_number=nurse_number)
+    return Settings(twilio_auth_token=AUTH_TOKEN, twilio_account_sid=ACCOUNT_SID, phone_hash_key=HASH_KEY,
+                    public_base_url=BASE_URL, sessions_table=TABLE, aws_region=REGION,
+                    nurse_line_number=nurse_number)
 
 
 @pytest.fixture

@@ -18,7 +18,15 @@ from handler.infra.pseudonyms import pseudonym
 from handler.infra.settings import Settings
 from handler.infra.signature import sign
 from handler.tools.twiml_reading import sms_messages
-from tests.channels.line_under_test import AUTH_TOKEN, BASE_URL, HASH_KEY, ORIGIN, REGION, TABLE  # noqa: F401
+from tests.channels.line_under_test import (  # noqa: F401
+    ACCOUNT_SID,
+    AUTH_TOKEN,
+    BASE_URL,
+    HASH_KEY,
+    ORIGIN,
+    REGION,
+    TABLE,
+)
 from tests.fakes import START_TIME, FakeClock  # noqa: F401  (tests import them from here)
 from tests.flow_words import advice_opening, question_prompt, text, the_flow  # noqa: F401  (tests import them from here)
 from tests.paths import TESTS_DIR
@@ -36,10 +44,11 @@ def webhooks() -> dict:
 
 
 def sms_params(sender: str, body: str, message_sid: str, **extra) -> dict:
-    """Twilio's real incoming-SMS parameter set with From, Body and the message ids replaced."""
+    """Twilio's real incoming-SMS parameter set with From, Body and the message ids replaced,
+    for the test account (ACCOUNT_SID)."""
     params = copy.deepcopy(webhooks()["sms_incoming"])
     params.update({"From": sender, "Body": body, "MessageSid": message_sid,
-                   "SmsSid": message_sid, "SmsMessageSid": message_sid})
+                   "SmsSid": message_sid, "SmsMessageSid": message_sid, "AccountSid": ACCOUNT_SID})
     params.update(extra)
     return params
 

@@ -4,10 +4,12 @@ percent-encoding, bodies over the size limit, huge headers, forged forwarding he
 
 The generated requests are signed correctly, over the exact URL and over the form as the
 app reads it (werkzeug's own parser; for repeated fields every value, as Twilio's
-validator reads a MultiDict), so they get past the signature check and reach the
-handlers. For every one of them: never a 5xx, never an 'error' log event (the handlers
-catch everything and log it as one: any such event is a crash), and either a 200 whose
-body is TwiML (XML with a <Response> root) or a clean 4xx.
+validator reads a MultiDict), so they get past the signature check; those that carry
+our AccountSid and their channel's id well formed (`answerable`) reach the handlers, and
+the place in a voice callback's query is mostly sealed as the line seals its own. For
+every one of them: never a 5xx, never an 'error' log event (the handlers catch
+everything and log it as one: any such event is a crash), and either a 200 whose body
+is TwiML (XML with a <Response> root) or a clean 4xx.
 
 The store is moto's in-memory DynamoDB (mock_aws), with fake credentials.
 """
@@ -18,7 +20,7 @@ import logging
 import os
 import uuid
 from dataclasses import replace
-from urllib.parse import parse_qsl, quote_plus
+from urllib.parse import parse_qsl, quote_plus, urlsplit
 from xml.etree import ElementTree
 
 import boto3
@@ -30,12 +32,16 @@ from werkzeug.datastructures import MultiDict
 
 from handler.app import MAX_REQUEST_BYTES, create_app
 from handler.infra import logs
+from handler.infra.query_seal import seal_key, seal_of
 from handler.infra.settings import Settings
 from handler.infra.signature import sign
 from handler.infra.store import CLIENT_CONFIG, SessionStore, create_table
+from handler.infra.twilio_ids import CALL_SID, MESSAGE_SID
 
 AUTH_TOKEN = "hostile-test-auth-token-0123456789"
+ACCOUNT_SID = "AC" + "0" * 32
 HASH_KEY = "hostile-test-phone-hash-key"
+SEAL_KEY = seal_key(HASH_KEY)
 BASE_URL = "https://line.example.test/dev"
 TABLE = "triage-sessions-hostile"
 REGION = "us-east-1"
@@ -105,6 +111,31 @@ def form_as_read(body: bytes) -> MultiDict:
         return MultiDict(parse_qsl(body.decode(), keep_blank_values=True, errors="werkzeug.url_quote"))
     except ValueError:
         return MultiDict()
+
+
+def answerable(route: str, body: bytes) -> bool:
+    """Does the form as the app reads it carry our AccountSid once and the route's id once,
+    well formed? (Otherwise the line refuses it, 403.)"""
+    form = form_as_read(body)
+    name, shape = ("MessageSid", MESSAGE_SID) if route == "/sms" else ("CallSid", CALL_SID)
+    ids = form.getlist(name)
+    return form.getlist("AccountSid") == [ACCOUNT_SID] and len(ids) == 1 and shape.fullmatch(ids[0]) is not None
+
+
+def sealed(query: str) -> str:
+    """The query with the line's own seal over what the app reads of it (request.args)."""
+    pairs = list(form_as_read(query.encode("ascii")).items(multi=True))
+    return (f"{query}&" if query else "") + "seal=" + seal_of(SEAL_KEY, pairs)
+
+
+def call_form(call: str, *pairs) -> bytes:
+    """A gather callback's form: the call, our account and the given fields."""
+    return urlencoded([("CallSid", call), ("AccountSid", ACCOUNT_SID), *pairs])
+
+
+def place_in(url: str) -> dict:
+    """The place a callback URL names, its seal left out."""
+    return {k: v for k, v in parse_qsl(urlsplit(url).query) if k != "seal"}
 
 
 def has_surrogate(pairs) -> bool:
@@ -193,8 +224,9 @@ def line():
         with mock_aws():
             client = boto3.client("dynamodb", region_name=REGION, config=CLIENT_CONFIG)
             create_table(client, TABLE)
-            settings_ = Settings(twilio_auth_token=AUTH_TOKEN, phone_hash_key=HASH_KEY, public_base_url=BASE_URL,
-                                 sessions_table=TABLE, aws_region=REGION, nurse_line_number="+15005550009")
+            settings_ = Settings(twilio_auth_token=AUTH_TOKEN, twilio_account_sid=ACCOUNT_SID, phone_hash_key=HASH_KEY,
+                                 public_base_url=BASE_URL, sessions_table=TABLE, aws_region=REGION,
+                                 nurse_line_number="+15005550009")
             store = SessionStore(client, TABLE)
             app = create_app(settings_, store=store)
             logs.logger.addHandler(collector)
@@ -210,10 +242,10 @@ def line():
 
 # --- properties over the whole form body ----------------------------------------------------
 
-SMS_BASE = {"MessageSid": "SM" + "0" * 32, "SmsSid": "SM" + "0" * 32, "AccountSid": "AC" + "0" * 32,
+SMS_BASE = {"MessageSid": "SM" + "0" * 32, "SmsSid": "SM" + "0" * 32, "AccountSid": ACCOUNT_SID,
             "From": SENDERS[0], "To": "+15005550006", "Body": "hi", "NumMedia": "0", "NumSegments": "1",
             "SmsStatus": "received", "ApiVersion": "2010-04-01"}
-VOICE_BASE = {"CallSid": CALL_SIDS[0], "AccountSid": "AC" + "0" * 32, "From": SENDERS[0], "To": "+15005550006",
+VOICE_BASE = {"CallSid": CALL_SIDS[0], "AccountSid": ACCOUNT_SID, "From": SENDERS[0], "To": "+15005550006",
               "CallStatus": "in-progress", "Direction": "inbound", "ApiVersion": "2010-04-01"}
 
 
@@ -227,7 +259,7 @@ def test_any_sms_form_gets_twiml(line, pairs, sender, sid):
     if not has_surrogate(pairs):                 # signed over exactly what Twilio would send
         assert form_as_read(body) == MultiDict(pairs)
     response = line.post("/sms", body)
-    check(line, response, reached=len(body) <= MAX_REQUEST_BYTES)
+    check(line, response, reached=len(body) <= MAX_REQUEST_BYTES and answerable("/sms", body))
 
 
 VOICE_ANSWERS = ("1", "2", "3", "0", "*", "#", "9", "yes", "no", "repeat", "nurse", "none of these", "back",
@@ -246,21 +278,21 @@ extra_query = st.lists(st.tuples(st.one_of(st.sampled_from(QUERY_KEYS), words), 
        pairs=field_pairs(VOICE_FIELDS, VOICE_BASE), call=st.sampled_from(CALL_SIDS), place=place_queries,
        extra=extra_query, answer=st.one_of(st.none(), st.tuples(st.sampled_from(("Digits", "SpeechResult")),
                                                                 st.sampled_from(VOICE_ANSWERS))),
-       progress=st.sampled_from(("none", "started", "at the list")))
-def test_any_voice_request_gets_twiml(line, path, pairs, call, place, extra, answer, progress):
+       progress=st.sampled_from(("none", "started", "at the list")), seal=st.sampled_from((True, True, True, False)))
+def test_any_voice_request_gets_twiml(line, path, pairs, call, place, extra, answer, progress, seal):
     """A call under way (or not), then any callback: a question's place in the query (or
-    nonsense there), realistic answers mixed with hostile fields."""
+    nonsense there, sealed or not), realistic answers mixed with hostile fields."""
     if progress != "none":
         check(line, line.post("/voice", urlencoded({**VOICE_BASE, "CallSid": call}.items())))
     if progress == "at the list":
-        check(line, line.post("/voice/answer", urlencoded([("CallSid", call), ("Digits", "1")]), query="q=topic"))
+        check(line, line.post("/voice/answer", call_form(call, ("Digits", "1")), query=sealed("q=topic")))
     pairs = [(k, call if k == "CallSid" and v == VOICE_BASE["CallSid"] else v) for k, v in pairs]
     if answer:
         pairs.insert(0, answer)
     body = urlencoded(pairs)
     query_string = "&".join(f"{encode(k)}={encode(v)}" for k, v in (*place.items(), *extra))
-    response = line.post(path, body, query=query_string)
-    check(line, response, reached=len(body) <= MAX_REQUEST_BYTES)
+    response = line.post(path, body, query=sealed(query_string) if seal else query_string)
+    check(line, response, reached=len(body) <= MAX_REQUEST_BYTES and answerable(path, body))
 
 
 @PROPERTY
@@ -274,14 +306,15 @@ def test_any_voice_request_gets_twiml(line, path, pairs, call, place, extra, ans
                                   st.one_of(st.sampled_from(VOICE_ANSWERS), words))))
 def test_any_place_in_a_call_under_way(line, question, item, picked, flags, answer):
     """A call at its first list question, then a gather callback naming any place (the
-    question, the item of a list, the items picked so far) with any answer."""
+    question, the item of a list, the items picked so far), sealed, with any answer."""
     call = "CA" + uuid.uuid4().hex
     check(line, line.post("/voice", urlencoded({**VOICE_BASE, "CallSid": call}.items())))
-    check(line, line.post("/voice/answer", urlencoded([("CallSid", call), ("Digits", "1")]), query="q=topic"))
+    check(line, line.post("/voice/answer", call_form(call, ("Digits", "1")), query=sealed("q=topic")))
     query = [("q", question), *([("i", str(item))] if item is not None else []),
              *([("p", picked)] if picked is not None else []), *(flag.split("=") for flag in sorted(flags))]
-    body = urlencoded([("CallSid", call), *([answer] if answer else [])])
-    check(line, line.post("/voice/answer", body, query="&".join(f"{encode(k)}={encode(v)}" for k, v in query)))
+    body = call_form(call, *([answer] if answer else []))
+    check(line, line.post("/voice/answer", body,
+                          query=sealed("&".join(f"{encode(k)}={encode(v)}" for k, v in query))))
 
 
 @pytest.mark.parametrize("query", ["q=red_flags&i=6", "q=red_flags&i=99&p=1.2", "q=red_flags&i=6&again=1",
@@ -292,17 +325,16 @@ def test_a_list_item_the_question_does_not_have(line, query, answer):
     question (?q=red_flags&i=6; the list has 6 items, 0 to 5) made the prompt raise
     IndexError (the caller got the safe message), and a digit there was taken as an answer
     to the whole list ("1": red flag 1, emergency). Now the list is read again from its
-    first item."""
+    first item. (The URL is sealed: the line could have made it before the fix.)"""
     call = "CA" + uuid.uuid4().hex
     check(line, line.post("/voice", urlencoded({**VOICE_BASE, "CallSid": call}.items())))
-    at_red_flags = check(line, line.post("/voice/answer", urlencoded([("CallSid", call), ("Digits", "1")]),
-                                         query="q=topic"))
-    assert at_red_flags.find("Gather").get("action").endswith("?q=red_flags")
-    root = check(line, line.post("/voice/answer", urlencoded([("CallSid", call), *answer.items()]), query=query))
+    at_red_flags = check(line, line.post("/voice/answer", call_form(call, ("Digits", "1")), query=sealed("q=topic")))
+    assert place_in(at_red_flags.find("Gather").get("action")) == {"q": "red_flags"}
+    root = check(line, line.post("/voice/answer", call_form(call, *answer.items()), query=sealed(query)))
     said = " ".join(root.itertext())
     if query.startswith("q=red_flags") and answer:
         action = root.find("Gather").get("action")
-        assert action.endswith("?q=red_flags"), "the list again, from its first item"
+        assert place_in(action) == {"q": "red_flags"}, "the list again, from its first item"
         assert "911" not in said.replace("If this is an emergency, call 911", "")
 
 
@@ -311,14 +343,16 @@ def test_a_list_item_the_question_does_not_have(line, query, answer):
                       st.lists(st.sampled_from([b"From=%2B14155550123", b"Body=", b"%", b"%zz", b"%E2%82", b"%ff",
                                                 b"=", b"&", b"&&", b"+", b"%00", b"Body=%C0%80", b"Body=%ED%A0%80",
                                                 b"CallSid=CA1", b"Digits=%2A", b"\xff\xfe", b"\x00", b";",
+                                                b"&AccountSid=" + ACCOUNT_SID.encode() + b"&",
+                                                b"&MessageSid=SM" + b"3" * 32 + b"&", b"&CallSid=CA" + b"3" * 32 + b"&",
                                                 b"From=%2B1&From=%2B2", b"Body=" + b"%F0%9F%98%80" * 500]),
                                max_size=12).map(b"".join)),
        path=st.sampled_from(("/sms", "/voice", "/voice/answer?q=topic", "/voice/nurse-done")))
 def test_any_bytes_as_a_form_body(line, body, path):
     """Raw bytes, broken percent-encoding, invalid UTF-8: signed over what the app reads."""
     route, _, query = path.partition("?")
-    response = line.post(route, body, query=query)
-    check(line, response)
+    response = line.post(route, body, query=sealed(query) if query else "")
+    check(line, response, reached=answerable(route, body))
 
 
 @PROPERTY
@@ -344,15 +378,18 @@ def test_any_content_type(line, body, content_type, path):
     (FORM, b""),
 ])
 def test_other_content_types_and_empty_bodies(line, path, content_type, body):
-    """Twilio posts forms. Anything else carries no form: signed over the URL alone it is
-    answered with nothing to do (empty TwiML, or the safe message on a call), never a 5xx."""
+    """Twilio posts forms. Anything else carries no form, so no AccountSid: signed over the
+    URL alone it is refused (403), never a 5xx."""
     route, _, query = path.partition("?")
-    check(line, line.post(route, body, query=query, content_type=content_type, signed_params=MultiDict()))
+    response = line.post(route, body, query=query, content_type=content_type, signed_params=MultiDict())
+    check(line, response, reached=False)
+    assert response.status_code == 403
 
 
 @pytest.mark.parametrize("path", ["/sms", "/voice"])
 def test_a_multipart_form_is_read_as_a_form(line, path):
-    params = {"From": SENDERS[1], "Body": "hi \U0001f9b5", "MessageSid": "SM" + "9" * 32, "CallSid": CALL_SIDS[1]}
+    params = {"From": SENDERS[1], "Body": "hi \U0001f9b5", "MessageSid": "SM" + "9" * 32, "CallSid": CALL_SIDS[1],
+              "AccountSid": ACCOUNT_SID}
     boundary = "xyzzy"
     body = b"".join(f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
                     for k, v in params.items()) + f"--{boundary}--\r\n".encode()
@@ -366,7 +403,8 @@ def test_a_multipart_form_is_read_as_a_form(line, path):
                                   b"From=%2B14155550123&Body=%ED%A0%80%00", b"%=%&%%=%%", b"From=\xff\xfe&Body=hi",
                                   b"From=%2B14155550123&Body=" + b"%" * 1600])
 def test_invalid_percent_encoding(line, body):
-    check(line, line.post("/sms", body))
+    body = b"AccountSid=" + ACCOUNT_SID.encode() + b"&MessageSid=SM" + b"4" * 32 + b"&" + body
+    check(line, line.post("/sms", body), reached=answerable("/sms", body))
 
 
 @pytest.mark.parametrize("path", ["/sms", "/voice", "/voice/answer?q=topic", "/voice/nurse-done"])
@@ -406,7 +444,7 @@ def test_a_body_over_the_limit_without_a_length_is_not_answered(line):
 
 
 def test_many_fields_and_repeated_fields(line):
-    pairs = [("From", SENDERS[2]), ("Body", "hi"), ("MessageSid", "SM" + "5" * 32)]
+    pairs = [("From", SENDERS[2]), ("Body", "hi"), ("MessageSid", "SM" + "5" * 32), ("AccountSid", ACCOUNT_SID)]
     pairs += [("Body", f"{n}") for n in range(50)] + [(f"X{n}", "\x00" * 3) for n in range(3000)]
     body = urlencoded(pairs)
     assert len(body) < MAX_REQUEST_BYTES
@@ -421,7 +459,8 @@ def test_many_fields_and_repeated_fields(line):
     {"X-Forwarded-Host": "h" * 50_000, "X-Forwarded-Proto": "https" * 1000},   # ignored: PUBLIC_BASE_URL is set
 ])
 def test_huge_headers(line, headers):
-    body = urlencoded([("From", SENDERS[0]), ("Body", "hi"), ("CallSid", CALL_SIDS[2])])
+    body = urlencoded([("From", SENDERS[0]), ("Body", "hi"), ("MessageSid", "SM" + "6" * 32),
+                       ("AccountSid", ACCOUNT_SID)])
     check(line, line.post("/sms", body, headers=headers))
 
 

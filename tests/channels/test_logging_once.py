@@ -18,7 +18,7 @@ import pytest
 
 from handler.infra import logs
 from handler.infra.signature import sign
-from tests.channels.sms_helpers import PATIENT, Sender, sms_params
+from tests.channels.sms_helpers import ACCOUNT_SID, PATIENT, Sender, sms_params
 
 REPO = Path(__file__).resolve().parents[2]
 CANARIES = {"User-Agent": "canary-agent-5c1e", "Referer": "https://canary-referer-5c1e.example/",
@@ -76,7 +76,7 @@ def serve_stderr(tmp_path_factory):
     port = free_port()
     token = "logging-once-auth-token"
     env = {**os.environ, "PYTHONPATH": str(REPO), "TWILIO_AUTH_TOKEN": token,
-           "PHONE_HASH_KEY": "logging-once-hash-key"}
+           "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "PHONE_HASH_KEY": "logging-once-hash-key"}
     for name in ("PUBLIC_BASE_URL", "DYNAMODB_ENDPOINT_URL"):
         env.pop(name, None)
     err_path = tmp_path_factory.mktemp("serve") / "stderr.txt"

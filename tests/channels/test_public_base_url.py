@@ -14,7 +14,7 @@ import pytest
 from handler.app import create_app
 from handler.infra.settings import Settings, SettingsError
 from handler.tools.local_line import local_environment
-from tests.channels.sms_helpers import AUTH_TOKEN, HASH_KEY, PATIENT, TABLE, Sender, scan_items, sms_params
+from tests.channels.sms_helpers import ACCOUNT_SID, AUTH_TOKEN, HASH_KEY, PATIENT, TABLE, Sender, scan_items, sms_params
 
 REPO = Path(__file__).resolve().parents[2]
 OTHER = "https://other-service.example.com"
@@ -34,7 +34,8 @@ def test_a_request_signed_for_another_service_is_refused(app, settings, dynamodb
 
 @pytest.fixture
 def app_without_public_base_url(store, json_log):
-    settings = Settings(twilio_auth_token=AUTH_TOKEN, phone_hash_key=HASH_KEY, public_base_url=None,
+    settings = Settings(twilio_auth_token=AUTH_TOKEN, twilio_account_sid=ACCOUNT_SID, phone_hash_key=HASH_KEY,
+                        public_base_url=None,
                         sessions_table=TABLE)
     return create_app(settings, store=store)
 
@@ -55,7 +56,7 @@ def test_without_public_base_url_the_url_the_request_reached_is_used(app_without
 
 
 def test_lambda_settings_require_public_base_url():
-    env = {"TWILIO_AUTH_TOKEN": "t", "PHONE_HASH_KEY": "k"}
+    env = {"TWILIO_AUTH_TOKEN": "t", "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "PHONE_HASH_KEY": "k"}
     with pytest.raises(SettingsError, match="PUBLIC_BASE_URL"):
         Settings.from_env(env, public_base_url_required=True)
     assert Settings.from_env({**env, "PUBLIC_BASE_URL": "https://a.example/dev/"},
@@ -65,7 +66,8 @@ def test_lambda_settings_require_public_base_url():
 
 def test_the_lambda_entry_refuses_to_start_without_it_and_names_it():
     env = {"PATH": os.environ["PATH"], "PYTHONPATH": str(REPO), "TWILIO_AUTH_TOKEN": "t",
-           "PHONE_HASH_KEY": "k", "AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "testing",
+           "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "PHONE_HASH_KEY": "k", "AWS_REGION": "us-east-1",
+           "AWS_ACCESS_KEY_ID": "testing",
            "AWS_SECRET_ACCESS_KEY": "testing"}
     ran = subprocess.run([sys.executable, "-c", "import handler.lambda_entry"], env=env, cwd=REPO,
                          capture_output=True, text=True, timeout=60)

@@ -107,10 +107,10 @@ def test_nurse_line_is_in_the_safe_message_when_set(store, dynamodb, monkeypatch
 
     from handler.app import create_app
     from handler.infra.settings import Settings
-    from tests.channels.sms_helpers import AUTH_TOKEN, BASE_URL, HASH_KEY, Sender
+    from tests.channels.sms_helpers import ACCOUNT_SID, AUTH_TOKEN, BASE_URL, HASH_KEY, Sender
 
-    settings = Settings(twilio_auth_token=AUTH_TOKEN, phone_hash_key=HASH_KEY, public_base_url=BASE_URL,
-                        nurse_line_number="+18005550199")
+    settings = Settings(twilio_auth_token=AUTH_TOKEN, twilio_account_sid=ACCOUNT_SID, phone_hash_key=HASH_KEY,
+                        public_base_url=BASE_URL, nurse_line_number="+18005550199")
     settings = replace(settings, sessions_table=store.table)
     sender = Sender(create_app(settings, store=store), settings)
 

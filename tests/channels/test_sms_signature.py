@@ -10,6 +10,7 @@ from handler.app import create_app
 from handler.infra.settings import Settings
 from handler.infra.store import SessionStore
 from tests.channels.sms_helpers import (
+    ACCOUNT_SID,
     AUTH_TOKEN,
     BASE_URL,
     PATIENT,
@@ -128,8 +129,8 @@ def test_unsigned_request_never_reaches_the_store(settings, dynamodb, json_log):
 @pytest.fixture
 def proxied_app(store, json_log):
     """No PUBLIC_BASE_URL (local tools): the URL the request reached, never X-Forwarded-*."""
-    settings = Settings(twilio_auth_token=AUTH_TOKEN, phone_hash_key="k", public_base_url=None,
-                        sessions_table=TABLE)
+    settings = Settings(twilio_auth_token=AUTH_TOKEN, twilio_account_sid=ACCOUNT_SID, phone_hash_key="k",
+                        public_base_url=None, sessions_table=TABLE)
     return create_app(settings, store=store)
 
 

@@ -17,14 +17,24 @@ from __future__ import annotations
 import copy
 import json
 from dataclasses import dataclass, field
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, parse_qsl, urlsplit
 from xml.etree import ElementTree
 
 from handler.core import engine
 from handler.infra.pseudonyms import pseudonym
+from handler.infra.query_seal import SEAL, opened, seal_key, sealed_query
 from handler.infra.settings import Settings
 from handler.infra.signature import sign
-from tests.channels.line_under_test import AUTH_TOKEN, BASE_URL, HASH_KEY, ORIGIN, REGION, STAGE, TABLE  # noqa: F401
+from tests.channels.line_under_test import (  # noqa: F401
+    ACCOUNT_SID,
+    AUTH_TOKEN,
+    BASE_URL,
+    HASH_KEY,
+    ORIGIN,
+    REGION,
+    STAGE,
+    TABLE,
+)
 from tests.fakes import START_TIME, FakeClock  # noqa: F401  (tests import them from here)
 from tests.flow_words import advice_opening
 from tests.paths import TESTS_DIR
@@ -45,10 +55,10 @@ def webhooks() -> dict:
 
 def voice_params(kind: str, call_sid: str, **replace) -> dict:
     """A real Twilio voice parameter set ('voice_incoming_call', 'voice_gather_digits',
-    'voice_gather_speech') with CallSid and the given values replaced; a value of None
-    removes the parameter."""
+    'voice_gather_speech') for the test account (ACCOUNT_SID), with CallSid and the given
+    values replaced; a value of None removes the parameter."""
     params = copy.deepcopy(webhooks()[kind])
-    params["CallSid"] = call_sid
+    params.update(CallSid=call_sid, AccountSid=ACCOUNT_SID)
     for name, value in replace.items():
         if value is None:
             params.pop(name, None)
@@ -82,7 +92,26 @@ def gathers(root) -> list:
 
 
 def query_of(url: str) -> dict:
-    return {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+    """What a URL's query carries, its seal left out (Caller checks every seal)."""
+    return {k: v[0] for k, v in parse_qs(urlsplit(url).query).items() if k != SEAL}
+
+
+def sealed_path(settings: Settings, path: str, **params: str) -> str:
+    """A callback path with a query sealed as the line seals its own (under the settings'
+    PHONE_HASH_KEY): for tests that name a place the line did not hand out."""
+    return f"{path}?{sealed_query(seal_key(settings.phone_hash_key), params)}"
+
+
+def check_seals(root, settings: Settings) -> None:
+    """Every callback URL the line hands out carries a query whose seal holds."""
+    urls = [text_of(e) for e in root.iter("Redirect")] + [e.get("action") for e in root.iter("Gather")] + \
+        [e.get("action") for e in root.iter("Dial")]
+    for url in urls:
+        query = urlsplit(url).query
+        if query:
+            pairs = parse_qsl(query, keep_blank_values=True)
+            assert opened(seal_key(settings.phone_hash_key), dict(pairs)) == dict(p for p in pairs if p[0] != SEAL), \
+                f"a URL whose seal does not hold: {url}"
 
 
 def path_and_query(url: str) -> str:
@@ -250,6 +279,7 @@ class Caller:
             assert response.mimetype == "text/xml", response.mimetype
             twiml.root = ElementTree.fromstring(response.data)
             check_twiml(twiml.root)
+            check_seals(twiml.root, self.settings)
         self.log.append(twiml)
         return twiml
 

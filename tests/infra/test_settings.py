@@ -14,10 +14,11 @@ from handler.infra.flow_files import FLOWS_DIR
 from handler.infra.settings import Settings, SettingsError
 from handler.tools import cli
 
-REQUIRED = {"TWILIO_AUTH_TOKEN": "token", "PHONE_HASH_KEY": "hash-key"}
-EVERY_SETTING = ("TWILIO_AUTH_TOKEN", "PHONE_HASH_KEY", "PUBLIC_BASE_URL", "SESSIONS_TABLE", "AWS_REGION",
-                 "AWS_DEFAULT_REGION", "DYNAMODB_ENDPOINT_URL", "NURSE_LINE_NUMBER", "SESSION_TTL_SECONDS",
-                 "MAX_MESSAGES_PER_HOUR", "TRIAGE_FLOWS_DIR")
+ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
+REQUIRED = {"TWILIO_AUTH_TOKEN": "token", "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "PHONE_HASH_KEY": "hash-key"}
+EVERY_SETTING = ("TWILIO_AUTH_TOKEN", "TWILIO_ACCOUNT_SID", "PHONE_HASH_KEY", "PUBLIC_BASE_URL", "SESSIONS_TABLE",
+                 "AWS_REGION", "AWS_DEFAULT_REGION", "DYNAMODB_ENDPOINT_URL", "NURSE_LINE_NUMBER",
+                 "SESSION_TTL_SECONDS", "MAX_MESSAGES_PER_HOUR", "TRIAGE_FLOWS_DIR")
 
 
 @pytest.fixture
@@ -51,9 +52,16 @@ def test_both_missing_are_named_together(environment):
         create_app()
 
 
+@pytest.mark.parametrize("value", ["AC123", "SK" + "0" * 32, "AC" + "g" * 32, "AC" + "0" * 33, "ac" + "0" * 32])
+def test_an_account_sid_that_is_not_one_stops_the_app_and_names_it(environment, value):
+    environment.setenv("TWILIO_ACCOUNT_SID", value)
+    with pytest.raises(SettingsError, match="TWILIO_ACCOUNT_SID"):
+        create_app()
+
+
 def test_the_optional_settings_have_defaults():
     settings = Settings.from_env(dict(REQUIRED))
-    assert settings == Settings(twilio_auth_token="token", phone_hash_key="hash-key")
+    assert settings == Settings(twilio_auth_token="token", twilio_account_sid=ACCOUNT_SID, phone_hash_key="hash-key")
     assert (settings.public_base_url, settings.dynamodb_endpoint_url, settings.nurse_line_number) == (None, None, None)
     assert (settings.sessions_table, settings.aws_region) == ("triage-sessions", "us-east-1")
     assert (settings.session_ttl_seconds, settings.max_messages_per_hour) == (86400, 60)
@@ -93,7 +101,7 @@ def test_an_unusable_optional_setting_stops_the_app_and_names_it(environment, na
 
 def test_without_secrets_only_commands_that_answer_no_patient_can_read_settings():
     settings = Settings.from_env({"SESSIONS_TABLE": "sessions-test"}, require_secrets=False)
-    assert (settings.twilio_auth_token, settings.phone_hash_key) == ("", "")
+    assert (settings.twilio_auth_token, settings.twilio_account_sid, settings.phone_hash_key) == ("", "", "")
     assert settings.sessions_table == "sessions-test"
     with pytest.raises(SettingsError, match="TWILIO_AUTH_TOKEN"):
         Settings.from_env({"SESSIONS_TABLE": "sessions-test"})

@@ -47,6 +47,7 @@ from tests.flow_words import advice_opening, emergency_openings
 
 REGION = "us-east-1"
 AUTH_TOKEN = "store-test-auth-token-0123456789"
+ACCOUNT_SID = "AC" + "57" * 16
 HASH_KEY = "store-test-phone-hash-key"
 BASE_URL = "https://line.example.test"
 TTL = 24 * 60 * 60
@@ -138,7 +139,8 @@ def events():
 
 
 def settings_for(table: str) -> Settings:
-    return Settings(twilio_auth_token=AUTH_TOKEN, phone_hash_key=HASH_KEY, public_base_url=BASE_URL,
+    return Settings(twilio_auth_token=AUTH_TOKEN, twilio_account_sid=ACCOUNT_SID, phone_hash_key=HASH_KEY,
+                    public_base_url=BASE_URL,
                     sessions_table=table, aws_region=REGION)
 
 
@@ -371,12 +373,13 @@ def test_table_names_dynamodb_rejects_stop_the_app_at_start(name, dynalite):
             BillingMode="PAY_PER_REQUEST")
     assert raised.value.response["Error"]["Code"] == "ValidationException"
     with pytest.raises(SettingsError, match="SESSIONS_TABLE"):
-        Settings.from_env({"TWILIO_AUTH_TOKEN": "t", "PHONE_HASH_KEY": "k", "SESSIONS_TABLE": name})
+        Settings.from_env({"TWILIO_AUTH_TOKEN": "t", "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "PHONE_HASH_KEY": "k",
+                           "SESSIONS_TABLE": name})
 
 
 @pytest.mark.parametrize("name", ["abc", "triage-sessions", "Triage_Sessions.v2", "t" * 255])
 def test_table_names_dynamodb_accepts_are_accepted(name, dynalite):
-    assert Settings.from_env({"TWILIO_AUTH_TOKEN": "t", "PHONE_HASH_KEY": "k",
+    assert Settings.from_env({"TWILIO_AUTH_TOKEN": "t", "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "PHONE_HASH_KEY": "k",
                               "SESSIONS_TABLE": name}).sessions_table == name
     create_table(dynalite.client, name)
     SessionStore(dynalite.client, name).save(Session("sms#x"), expected_version=0)
@@ -393,7 +396,7 @@ def line(backend, table, store):
 
 def post_sms(client: SignedClient, sender: str, body: str, sid: str):
     return client.post("/sms", {
-        "MessageSid": sid, "SmsSid": sid, "SmsMessageSid": sid, "AccountSid": "AC" + "0" * 32,
+        "MessageSid": sid, "SmsSid": sid, "SmsMessageSid": sid, "AccountSid": ACCOUNT_SID,
         "From": sender, "To": LINE_NUMBER, "Body": body, "NumMedia": "0", "NumSegments": "1",
         "SmsStatus": "received", "ApiVersion": "2010-04-01"})
 
@@ -467,7 +470,7 @@ def test_the_longest_conversation_keeps_its_item_under_1_kb(backend, table, line
 def test_a_call_through_the_app(backend, table, line, store):
     app, settings = line
     client = SignedClient(app, settings)
-    call = {"CallSid": "CA" + "12" * 16, "AccountSid": "AC" + "0" * 32, "From": "+14155550123",
+    call = {"CallSid": "CA" + "12" * 16, "AccountSid": ACCOUNT_SID, "From": "+14155550123",
             "To": LINE_NUMBER, "CallStatus": "ringing", "Direction": "inbound", "ApiVersion": "2010-04-01"}
     response = client.post("/voice", call)
     assert response.status_code == 200 and b"<Gather" in response.data

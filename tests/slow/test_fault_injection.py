@@ -256,7 +256,8 @@ def test_a_new_call_asked_to_resend_starts_over_instead_of_redirecting_forever(d
 def test_an_again_callback_for_a_call_not_stored_starts_the_call(dynamodb, flows):
     voice = VoiceChannel(dynamodb, flows)
     params = voice_helpers.no_input_params(ff.VOICE_CALL_SID)
-    answer = voice_turn(voice, ff.Step("again", (voice_helpers.STAGE + "/voice/answer?q=pattern&again=1", params)))
+    again = voice_helpers.sealed_path(voice.settings, voice_helpers.STAGE + "/voice/answer", q="pattern", again="1")
+    answer = voice_turn(voice, ff.Step("again", (again, params)))
     assert asked_last(answer) == "topic"
     assert len(answer.content) <= 3
 

@@ -25,6 +25,7 @@ RUNNER = TESTS_DIR / "lambda" / "run_entry.py"
 STAGE = "dev"
 HOST = "abc123defg.execute-api.us-east-1.amazonaws.com"
 TOKEN = "packaged-test-auth-token"
+ACCOUNT = "AC" + "5a" * 16
 # What the Lambda python3.11 runtime provides itself (left out of the zip).
 RUNTIME_LIBRARIES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "six.py", "urllib3")
 MAX_ZIP_BYTES = 10 * 1024 * 1024
@@ -91,16 +92,17 @@ def signed_event(path, params, base=f"https://{HOST}/{STAGE}", token=TOKEN):
     return proxy_event("POST", path, params, sign(token, base + path, params))
 
 
-SMS = {"MessageSid": "SM" + "1" * 32, "SmsSid": "SM" + "1" * 32, "AccountSid": "AC" + "0" * 32,
+SMS = {"MessageSid": "SM" + "1" * 32, "SmsSid": "SM" + "1" * 32, "AccountSid": ACCOUNT,
        "From": "+14155550123", "To": "+14155550100", "Body": "Hi", "NumMedia": "0",
        "NumSegments": "1", "SmsStatus": "received", "ApiVersion": "2010-04-01", "FromCountry": "US"}
-CALL = {"CallSid": "CA" + "2" * 32, "AccountSid": "AC" + "0" * 32, "From": "+14155550123",
+CALL = {"CallSid": "CA" + "2" * 32, "AccountSid": ACCOUNT, "From": "+14155550123",
         "To": "+14155550100", "CallStatus": "ringing", "Direction": "inbound", "ApiVersion": "2010-04-01"}
 
 
 def invoke(package, dynamodb_url, events, **env_extra):
     _archive, unpacked, runtime = package
-    env = {"PATH": os.environ["PATH"], "TWILIO_AUTH_TOKEN": TOKEN, "PHONE_HASH_KEY": "packaged-test-hash-key",
+    env = {"PATH": os.environ["PATH"], "TWILIO_AUTH_TOKEN": TOKEN, "TWILIO_ACCOUNT_SID": ACCOUNT,
+           "PHONE_HASH_KEY": "packaged-test-hash-key",
            "SESSIONS_TABLE": "triage-sessions-dev", "AWS_REGION": "us-east-1",
            "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
            "DYNAMODB_ENDPOINT_URL": dynamodb_url, "LAMBDA_TASK_ROOT": str(unpacked),

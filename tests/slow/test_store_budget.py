@@ -21,7 +21,7 @@ from handler.app import create_app
 from handler.infra import store_budget
 from handler.infra.settings import Settings
 from handler.infra.store import CLIENT_CONFIG, SessionStore
-from tests.channels.sms_helpers import AUTH_TOKEN, BASE_URL, HASH_KEY, REGION, TABLE, Sender, text
+from tests.channels.sms_helpers import ACCOUNT_SID, AUTH_TOKEN, BASE_URL, HASH_KEY, REGION, TABLE, Sender, text
 from tests.fakes import moto_sessions_table, use_fake_aws
 
 REPO = Path(__file__).resolve().parents[2]
@@ -125,8 +125,9 @@ def test_the_slowest_path_answers_before_the_lambda_timeout(monkeypatch):
     try:
         with moto_sessions_table(TABLE, REGION) as moto:
             store = SlowestStore(moto, hung.url)
-            settings = Settings(twilio_auth_token=AUTH_TOKEN, phone_hash_key=HASH_KEY, public_base_url=BASE_URL,
-                                sessions_table=TABLE, aws_region=REGION)
+            settings = Settings(twilio_auth_token=AUTH_TOKEN, twilio_account_sid=ACCOUNT_SID,
+                                phone_hash_key=HASH_KEY, public_base_url=BASE_URL, sessions_table=TABLE,
+                                aws_region=REGION)
             sender = Sender(create_app(settings, store=SessionStore(store, TABLE)), settings)
             started = time.monotonic()
             reply = sender.send("Hi")

@@ -2,8 +2,10 @@
 
 Questions become keypad prompts. A "choose all that apply" question becomes
 a run of yes/no items, one per choice; the answers so far travel in the
-gather's action URL (signed by Twilio along with the rest of the URL), so
-nothing is stored until the whole list is answered. A yes to a choice that
+gather's action URL, so nothing is stored until the whole list is answered.
+Twilio's signature alone does not keep that URL as it was made (characters can
+move off its end into a form field), so the webhook seals it
+(handler.infra.query_seal) and reads a place only from a query whose seal holds. A yes to a choice that
 ends the flow at once (a red flag) is sent on straight away.
 """
 from __future__ import annotations
@@ -11,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
-from urllib.parse import urlencode
 
 from handler.core import answers
 from handler.core.engine import Question
@@ -29,14 +30,15 @@ class Place:
     item: int = 0
     picked: tuple[int, ...] = ()
 
-    def query(self, **extra: str) -> str:
+    def params(self, **extra: str) -> dict[str, str]:
+        """The place as query parameters (the webhook seals them), with `extra` flags."""
         params = {"q": str(self.position)}
         if self.item:
             params["i"] = str(self.item)
         if self.picked:
             params["p"] = ".".join(map(str, self.picked))
         params.update(extra)
-        return urlencode(params)
+        return params
 
     @classmethod
     def from_query(cls, args: Mapping[str, str]) -> Place | None:

@@ -17,6 +17,7 @@ from handler.core.engine import Message, Question
 from handler.core.events import Event
 from handler.infra import logs
 from handler.infra.pseudonyms import pseudonym
+from handler.infra.query_seal import opened, seal_key, sealed_query
 from handler.infra.signature import public_base
 from handler.line import Decision
 
@@ -39,7 +40,9 @@ class Call:
         self.locale = menu.locale(self.flow, self.lang)
         self.base = public_base(request, self.settings.public_base_url)
         self.key = "call#" + pseudonym(self.settings.phone_hash_key, request.form.get("CallSid", ""))
+        self.seal_key = seal_key(self.settings.phone_hash_key)
         self.response = VoiceResponse()
+        self._query: dict[str, str] | None = None
 
     def text(self, key: str, **values) -> str:
         return menu.voice_text(self.flow, key, self.lang, **values)
@@ -48,7 +51,26 @@ class Call:
         (into or self.response).say(text, language=self.locale)
 
     def answer_url(self, place: Place, **extra) -> str:
-        return f"{self.base}/voice/answer?{place.query(**extra)}"
+        return f"{self.base}/voice/answer?{sealed_query(self.seal_key, place.params(**extra))}"
+
+    def query(self) -> dict[str, str]:
+        """This callback's URL query as the line made it; empty when its seal does not hold
+        (a URL changed on the way, or made by an earlier key): no place, no flags."""
+        if self._query is None:
+            self._query = opened(self.seal_key, request.args)
+            if self._query is None:
+                if request.args:
+                    logs.event("gather_url_rejected", channel="voice")
+                self._query = {}
+        return self._query
+
+    def place(self) -> Place | None:
+        """Where the gather this answers was, or None (then the current question is asked)."""
+        query = self.query()
+        return Place.from_query(query) if query else None
+
+    def flag(self, name: str) -> bool:
+        return self.query().get(name) == "1"
 
     def ask(self, question: Question, place: Place) -> None:
         """A question as a Gather, and what happens when it times out."""
@@ -126,14 +148,11 @@ class Call:
             self.response.redirect(self.answer_url(place, again="1"), method="POST")
             return self.twiml()
         self.say(self.text("nurse_connecting"))
-        dial = Dial(action=f"{self.base}/voice/nurse-done?{place.query()}", method="POST",
-                    timeout=DIAL_SECONDS)
+        dial = Dial(action=f"{self.base}/voice/nurse-done?{sealed_query(self.seal_key, place.params())}",
+                    method="POST", timeout=DIAL_SECONDS)
         dial.number(number)
         self.response.append(dial)
         return self.twiml()
-
-    def safe(self) -> Response:
-        return Response(voice_twiml(self.settings.nurse_line_number), status=200, mimetype="text/xml")
 
 
 def _safely(handler):
@@ -152,8 +171,6 @@ def _safely(handler):
 @blueprint.post("/voice")
 @_safely
 def incoming_call(call: Call) -> Response:
-    if not request.form.get("CallSid"):
-        return call.safe()
     existing = call.line.current(call.key)
     if existing.state is not None:   # Twilio asked again for a call already under way
         return call.speak(existing)
@@ -165,11 +182,11 @@ def incoming_call(call: Call) -> Response:
 @blueprint.post("/voice/answer")
 @_safely
 def gathered(call: Call) -> Response:
-    place = Place.from_query(request.args)
+    place = call.place()
     digits = request.form.get("Digits", "").strip()
     speech = request.form.get("SpeechResult", "").strip()[:MAX_SPEECH_CHARS]
     lang = call.lang
-    if place is None or request.args.get("again") == "1":
+    if place is None or call.flag("again"):
         return call.speak(call.line.current(call.key), place)
     # Emergency words win over the spoken commands ("sorry, I can't breathe", "someone passed out").
     emergency = bool(speech) and bool(call.flow.scanner(lang).scan(speech))
@@ -190,7 +207,7 @@ def gathered(call: Call) -> Response:
             return call.goodbye()
         return call.speak(call.line.handle(call.key, speech, channel="voice", answering=answering), place)
 
-    no_input = request.args.get("timeout") == "1" or not (digits or speech)
+    no_input = call.flag("timeout") or not (digits or speech)
     if question is not None and menu.is_list(question) and not no_input:
         turn = menu.list_turn(call.flow, lang, question, place, digits, speech)
         if turn.move in (ListMove.READ_AGAIN, ListMove.ASK_ITEM):
@@ -211,6 +228,6 @@ def nurse_done(call: Call) -> Response:
     if request.form.get("DialCallStatus") == "completed":
         return call.goodbye()
     call.say(call.text("nurse_unreachable"))
-    place = Place.from_query(request.args) or ADVICE_PLACE
+    place = call.place() or ADVICE_PLACE
     call.response.redirect(call.answer_url(place, again="1"), method="POST")
     return call.twiml()
