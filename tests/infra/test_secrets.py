@@ -139,7 +139,7 @@ def test_a_secret_that_is_not_a_json_object_is_refused_without_its_text(aws):
 
 def test_a_plain_string_parameter_is_refused(aws):
     put_parameters(VALUES, kind="String")
-    with pytest.raises(SettingsError, match=f"{PREFIX}TWILIO_\\w+ is a String; secrets must be SecureString"):
+    with pytest.raises(SettingsError, match=f"{PREFIX}\\w+ is a String; secrets must be SecureString"):
         Settings.from_env({"SECRETS_SSM_PREFIX": PREFIX}, secrets=secrets.fetch)
 
 
