@@ -54,6 +54,12 @@ def main_table(r: dict) -> str:
          f"{cold['line']['import_ms']} / {cold['line']['create_ms']} / {cold['line']['first_request_ms']}",
          f"{cold['baseline']['import_ms']} / {cold['baseline']['create_ms']} / "
          f"{cold['baseline']['first_request_ms']}", _x(cold["ratio_in_process"]), ""],
+        ["3. create app, secrets from SSM (moto) / environment (ms)",
+         f"{cold['secrets_from_ssm']['create_ms']['ssm']} / {cold['secrets_from_ssm']['create_ms']['env']}", "",
+         _x(cold["secrets_from_ssm"]["ratio_create"]),
+         f"{cold['secrets_from_ssm']['extra_create_ms']:+.1f} ms a cold start (paired: "
+         f"{_x(cold['secrets_from_ssm']['ratio_create_paired_median'])}); fetch in a warm process "
+         f"{cold['secrets_from_ssm']['fetch_warm_process_ms']} ms"],
         ["3. twilio.rest imported on the request path", "yes" if cold["twilio_rest_imported_on_request_path"] else "no",
          "yes" if cold["importtime"]["twilio_rest_imported"]["baseline"] else "no", "", "no"],
         ["3. import time by package, line (ms)", packages, "", "", ""],

@@ -24,7 +24,17 @@ ROOT = Path(__file__).resolve().parent.parent
 if __package__ in (None, ""):                 # run as a script: import `bench` from the repo root
     sys.path[0] = str(ROOT)
 
-from bench import baseline_app, cold_start, costs, dynamodb_cost, engine_speed, memory_use, per_message, sms_cost  # noqa: E402
+from bench import (  # noqa: E402
+    baseline_app,
+    cold_start,
+    costs,
+    dynamodb_cost,
+    engine_speed,
+    memory_use,
+    per_message,
+    secrets_cold_start,
+    sms_cost,
+)
 from bench.patients import Numbers, load_vignettes, record  # noqa: E402
 from bench.report import render  # noqa: E402
 from handler.app import create_app  # noqa: E402
@@ -82,6 +92,8 @@ def bench(quick: bool, out: Path, say=print) -> dict:
         cold = step("3. cold start", cold_start.measure, settings, endpoint, sizes["cold_runs"], sizes["flow_runs"],
                     Numbers(554), scripts[0].texts[0])
         results["engine"]["load_flows_cold_ms"] = cold.pop("_flows_cold")
+        cold["secrets_from_ssm"] = step("3. cold start, secrets from SSM", secrets_cold_start.measure, settings,
+                                        endpoint, sizes["cold_runs"], Numbers(555), scripts[0].texts[0])
         results["cold_start"] = cold
         results["memory"] = step("6. memory", memory_use.measure, settings, endpoint, scripts,
                                  sizes["memory_conversations"])

@@ -12,7 +12,8 @@ import re
 
 PLACEHOLDER = "ACCOUNT_ID"
 COMMANDS_THAT_WRITE_THE_ROLE = frozenset({"deploy", "update"})
-SCOPED_ARN = re.compile(r"arn:aws:(logs|dynamodb):[a-z0-9-]+:\d{12}:\S+")
+# the services the role may touch: its logs, its table, its secrets (and a customer KMS key, if added)
+SCOPED_ARN = re.compile(r"arn:aws:(logs|dynamodb|ssm|secretsmanager|kms):[a-z0-9-]+:\d{12}:\S+")
 
 
 def filled(text: str, account: str) -> str:

@@ -9,7 +9,7 @@ from werkzeug.exceptions import HTTPException
 
 from handler.channels.sms import webhook as sms_webhook
 from handler.channels.voice import webhook as voice_webhook
-from handler.infra import logs, signature
+from handler.infra import logs, secrets, signature
 from handler.infra.flow_files import load_flows
 from handler.infra.settings import Settings
 from handler.infra.store import SessionStore, dynamodb_client
@@ -26,7 +26,8 @@ WEBHOOK_IDS = {"sms": ("MessageSid", MESSAGE_SID), "voice": ("CallSid", CALL_SID
 def create_app(settings: Settings | None = None, store: SessionStore | None = None,
                flows: dict | None = None) -> Flask:
     logs.configure()
-    settings = settings or Settings.from_env()
+    # with no settings handed in: the environment's, and the secrets from AWS if it says where they are
+    settings = settings or Settings.from_env(secrets=secrets.fetch)
     flows = flows or load_flows(settings.flows_dir)
     if store is None:
         store = SessionStore(dynamodb_client(settings.aws_region, settings.dynamodb_endpoint_url),

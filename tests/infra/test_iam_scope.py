@@ -1,4 +1,5 @@
-"""The function's role: its own log group and its own table, in one account. The
+"""The function's role: its own log group, its own table and its own secrets' SSM
+parameters, in one account. The
 committed files name the account ACCOUNT_ID (this repository cannot know it); Zappa's
 settings callback (deploy/account_arns.py) puts in the deploying account before
 `zappa deploy` and `zappa update`, and refuses a resource left unscoped."""
@@ -13,6 +14,7 @@ import pytest
 from moto import mock_aws
 from zappa.cli import ZappaCLI
 
+from handler.infra.settings import SECRET_NAMES
 from tests.fakes import use_fake_aws
 
 REPO = Path(__file__).resolve().parents[2]
@@ -30,6 +32,11 @@ def statements(name) -> list[dict]:
     settings = stage(name)
     policy = json.loads((REPO / settings["attach_policy"]).read_text())
     return policy["Statement"] + settings["extra_permissions"]
+
+
+def resources(statement: dict) -> list[str]:
+    listed = statement["Resource"]
+    return [listed] if isinstance(listed, str) else listed
 
 
 @pytest.mark.parametrize("name", sorted(SETTINGS))
@@ -51,11 +58,27 @@ def test_the_table_in_one_account_only(name):
 
 
 @pytest.mark.parametrize("name", sorted(SETTINGS))
+def test_secrets_only_from_the_stages_own_parameters(name):
+    """ssm:GetParameters on exactly the parameters the app asks for (SECRETS_SSM_PREFIX and
+    each secret's name), nothing else; no kms:Decrypt, since SecureStrings under SSM's own
+    key (aws/ssm) need none (docs/deploy.md says what to add for a customer key)."""
+    settings = stage(name)
+    prefix = settings["aws_environment_variables"]["SECRETS_SSM_PREFIX"]
+    secrets = [s for s in statements(name) if any(a.startswith(("ssm:", "secretsmanager:", "kms:"))
+                                                   for a in s["Action"])]
+    assert len(secrets) == 1 and secrets[0]["Action"] == ["ssm:GetParameters"]
+    assert sorted(resources(secrets[0])) == sorted(
+        f"arn:aws:ssm:{settings['aws_region']}:ACCOUNT_ID:parameter{prefix}{secret}" for secret in SECRET_NAMES)
+    assert prefix == f"/{settings['project_name']}/{name}/"       # one stage cannot read another's
+
+
+@pytest.mark.parametrize("name", sorted(SETTINGS))
 def test_no_resource_is_a_wildcard_account_or_region(name):
     for statement in statements(name):
-        parts = statement["Resource"].split(":")
-        assert parts[3] != "*" and parts[4] == "ACCOUNT_ID", statement["Resource"]
-        assert statement["Resource"] != "*"
+        for resource in resources(statement):
+            parts = resource.split(":")
+            assert parts[3] != "*" and parts[4] == "ACCOUNT_ID", resource
+            assert "*" not in resource.removesuffix(":*"), resource    # only the log group's streams
 
 
 class FakeZappa:
@@ -87,8 +110,9 @@ def test_deploy_fills_in_the_deploying_account(monkeypatch, name, capsys):
         cli = FakeCli("deploy", FakeZappa(name, boto3.Session(region_name="us-east-1")), name)
         ZappaCLI.callback(cli, "settings")          # Zappa's own loader, from zappa_settings.json's name
     policy = json.loads(cli.zappa.attach_policy)["Statement"] + cli.zappa.extra_permissions
-    resources = [s["Resource"] for s in policy]
-    assert all(re.fullmatch(rf"arn:aws:(logs|dynamodb):us-east-1:{account}:\S+", r) for r in resources), resources
+    arns = [arn for statement in policy for arn in resources(statement)]
+    assert len(arns) == 2 + len(SECRET_NAMES)
+    assert all(re.fullmatch(rf"arn:aws:(logs|dynamodb|ssm):us-east-1:{account}:\S+", arn) for arn in arns), arns
     assert "ACCOUNT_ID" not in json.dumps(policy)
     assert account in capsys.readouterr().out
 
@@ -110,7 +134,9 @@ def test_a_resource_left_unscoped_stops_the_deploy():
     spec.loader.exec_module(module)
     assert module.unscoped_resources([{"Resource": "arn:aws:logs:*:*:*"},
                                       {"Resource": "arn:aws:dynamodb:us-east-1:*:table/t"},
-                                      {"Resource": "arn:aws:dynamodb:us-east-1:123456789012:table/t"}]) == \
-        ["arn:aws:logs:*:*:*", "arn:aws:dynamodb:us-east-1:*:table/t"]
+                                      {"Resource": "arn:aws:dynamodb:us-east-1:123456789012:table/t"},
+                                      {"Resource": ["arn:aws:ssm:us-east-1:123456789012:parameter/a/B",
+                                                    "arn:aws:ssm:us-east-1:ACCOUNT_ID:parameter/a/C"]}]) == \
+        ["arn:aws:logs:*:*:*", "arn:aws:dynamodb:us-east-1:*:table/t", "arn:aws:ssm:us-east-1:ACCOUNT_ID:parameter/a/C"]
     with pytest.raises(ValueError):
         module.filled("x", "*")

@@ -63,6 +63,14 @@ def test_cold_start_of_both_apps_and_what_they_import(bench):
     assert cold["importtime"]["modules"]["line"] > 0
 
 
+def test_cold_start_with_the_secrets_in_ssm(bench):
+    secrets = bench[0]["cold_start"]["secrets_from_ssm"]
+    assert secrets["runs"] > 0
+    assert secrets["create_ms"]["ssm"] > 0 and secrets["create_ms"]["env"] > 0
+    assert secrets["ratio_create"] > 0 and secrets["fetch_warm_process_ms"] > 0
+    assert "create app, secrets from SSM" in bench[1]
+
+
 def test_dynamodb_requests_capacity_and_item_size(bench):
     dynamodb = bench[0]["dynamodb"]
     for side in ("line", "baseline"):
