@@ -113,6 +113,7 @@ def start_call(page, console_url) -> DevPhone:
     page.goto(console_url)
     page.get_by_role("button", name="New number").click()
     page.get_by_label("Call (voice)").check()
+    assert not page.get_by_role("textbox", name="Message").is_visible(), "a call has no text box"
     phone = DevPhone(page)
     heard = phone.heard_after(lambda: page.get_by_role("button", name="Call the line").click())
     assert heard and page.get_by_role("button", name="Hang up").is_enabled()
@@ -137,6 +138,7 @@ def test_calling_and_saying_an_emergency(page, console_url, flow):
     heard = phone.heard_after(lambda: page.get_by_role("button", name="Say").click())
     assert any(node_text(flow, "emergency_now", "en") in said for said in heard)
     assert page.locator("#session-disposition").inner_text() == "emergency"
+    page.evaluate("window.scrollTo(0, 0)")
     screenshot(page, "call")
 
 

@@ -169,6 +169,6 @@ class DevPhone:
             lang = language_of(state, flow.languages[0])
             view["disposition"] = (outcome.disposition.value if outcome and outcome.disposition
                                    else "out of scope")
-            view["findings"] = [{"code": code, "label": flow.finding_label(code, lang) or code}
+            view["findings"] = [{"code": code, "label": flow.finding_label(code, lang)}   # None: no choice names it
                                 for code in engine.findings(flow, state)]
         return view

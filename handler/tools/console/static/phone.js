@@ -73,9 +73,9 @@
     document.getElementById("session-disposition").textContent = session.disposition || "not reached";
     const findings = document.getElementById("session-findings");
     findings.replaceChildren();
-    for (const finding of session.findings.length ? session.findings : [{ label: "none" }]) {
+    for (const finding of session.findings.length ? session.findings : [{ code: null }]) {
       const li = document.createElement("li");
-      li.textContent = finding.code ? finding.label + " (" + finding.code + ")" : finding.label;
+      li.textContent = !finding.code ? "none" : finding.label ? finding.label + " (" + finding.code + ")" : finding.code;
       findings.append(li);
     }
     document.getElementById("session-state").textContent = session.state ? JSON.stringify(session.state) : "none";
