@@ -6,7 +6,7 @@ LAMBDA_VENV := build/lambda-venv
 LAMBDA_STAMP := $(LAMBDA_VENV)/.installed
 STAGE ?= dev
 # Every environment installs from a lock with hashes (pip-tools; `make lock` refreshes them):
-# requirements/dev.txt for .venv (runtime, dev and deploy extras), requirements/lambda.txt for
+# requirements/dev.txt for .venv (runtime, dev, deploy and console extras), requirements/lambda.txt for
 # the Lambda venv (runtime and deploy). Both pin setuptools too, so the project itself is
 # installed without build isolation and nothing comes in unhashed.
 LOCK_DEV := requirements/dev.txt
@@ -54,7 +54,7 @@ $(DYNALITE_STAMP): $(DYNALITE_SOURCE)/package.json $(DYNALITE_SOURCE)/package-lo
 lock:
 	python3 -m venv $(LOCK_TOOLS)
 	$(LOCK_TOOLS)/bin/python -m pip install --quiet pip-tools==$(PIP_TOOLS_VERSION)
-	$(PIP_COMPILE) --extra dev --extra deploy -o $(LOCK_DEV) pyproject.toml
+	$(PIP_COMPILE) --extra dev --extra deploy --extra console -o $(LOCK_DEV) pyproject.toml
 	$(PIP_COMPILE) --extra deploy -o $(LOCK_LAMBDA) pyproject.toml
 	cd $(DYNALITE_SOURCE) && npm install --package-lock-only --no-audit --no-fund
 	! grep -nE '^\s*--(index-url|extra-index-url|find-links|trusted-host)|"resolved"' \

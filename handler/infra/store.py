@@ -116,6 +116,11 @@ class SessionStore:
             return replace(session, state=None, turns=0, expired=True)
         return session
 
+    def item(self, key: str) -> dict | None:
+        """The session's item exactly as DynamoDB holds it (typed attributes), for the local
+        console to show; the line itself reads sessions with load."""
+        return self._call("get_item", Key={"pk": {"S": key}}, ConsistentRead=True).get("Item")
+
     def save(self, session: Session, expected_version: int) -> Session:
         """Write the session if the stored item is still at `expected_version`
         (0: there is none), else raise Conflict. Returns it with its new version."""

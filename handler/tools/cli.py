@@ -57,6 +57,25 @@ def cmd_vignettes(args: argparse.Namespace) -> int:
     return run_file(Path(args.file), sys.stdout, sys.stderr)
 
 
+def cmd_diagram(args: argparse.Namespace) -> int:
+    from handler.infra.flow_files import load_flows
+    from handler.tools.console.diagram import render_svg
+
+    flows = load_flows(plain_settings().flows_dir)
+    flow = flows[args.flow] if args.flow else next(iter(flows.values()))
+    lang = args.lang or flow.languages[0]
+    if lang not in flow.languages:
+        print(f"flow {flow.id} speaks {', '.join(flow.languages)}, not {lang}", file=sys.stderr)
+        return 1
+    svg = render_svg(flow, lang)
+    if args.output:
+        Path(args.output).write_text(svg, encoding="utf-8")
+        print(f"wrote {args.output}: flow {flow.id} {flow.version} ({lang}), {len(flow.nodes)} nodes")
+    else:
+        sys.stdout.write(svg + "\n")
+    return 0
+
+
 def cmd_create_table(args: argparse.Namespace) -> int:
     from handler.infra.store import create_table, dynamodb_client
 
@@ -98,6 +117,12 @@ def build_parser() -> argparse.ArgumentParser:
     vignettes = commands.add_parser("vignettes", help="run scripted test patients; prints JSON Lines")
     vignettes.add_argument("file", help="a JSON list of vignettes (see tests/vignettes/)")
     vignettes.set_defaults(run=cmd_vignettes)
+
+    diagram = commands.add_parser("diagram", help="the flow as a diagram (SVG), as the console's Flow page shows it")
+    diagram.add_argument("--lang", help="the language of the labels (default: the flow's first)")
+    diagram.add_argument("--flow", help="the flow's id (default: the first in flows/)")
+    diagram.add_argument("-o", "--output", help="write the SVG to this file (default: standard output)")
+    diagram.set_defaults(run=cmd_diagram)
 
     table = commands.add_parser("create-table", help="create the sessions table (SESSIONS_TABLE in AWS_REGION, "
                                 "or at DYNAMODB_ENDPOINT_URL): on-demand, TTL, point-in-time recovery; safe to rerun")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import sys
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -17,6 +18,9 @@ EMBEDDED_WARNING = (
     "Sessions are kept in an embedded DynamoDB inside this process: every conversation is lost\n"
     "when serve stops or restarts, and a patient part-way through starts over without being told.\n"
     "To keep them, run a DynamoDB (e.g. DynamoDB Local) and set DYNAMODB_ENDPOINT_URL.\n")
+CONSOLE_PATH = "/console"
+# The scripted patients the console's vignettes page runs: the repository's own.
+VIGNETTES_DIR = Path(__file__).resolve().parents[2] / "tests" / "vignettes"
 
 
 def is_loopback(host: str) -> bool:
@@ -85,7 +89,7 @@ def serve(host: str, port: int, out=sys.stdout, err=sys.stderr, threads: int = 8
         return 2
     endpoint = os.environ.get("DYNAMODB_ENDPOINT_URL") or None
     try:
-        return _serve(host, port, out, threads)
+        return _serve(host, port, out, threads, console=reachable is None)
     except (BotoCoreError, ClientError) as error:
         # Only the start reaches here (create_table); a request's store errors are answered.
         where = endpoint or "the embedded DynamoDB"
@@ -94,7 +98,26 @@ def serve(host: str, port: int, out=sys.stdout, err=sys.stderr, threads: int = 8
         return 1
 
 
-def _serve(host: str, port: int, out, threads: int) -> int:
+def with_console(line_app, settings):
+    """The line app with the clinician console mounted beside it at /console. The console is
+    an app of its own: its pages and JSON posts never pass the line's signature check, and the
+    line's routes stay exactly those the Lambda app has."""
+    from flask import Flask
+    from werkzeug.middleware.dispatcher import DispatcherMiddleware
+
+    from handler.tools.console.blueprint import Console, blueprint
+    from handler.tools.console.phone import DevPhone
+    from handler.tools.console.review import Reviews
+
+    console_app = Flask("handler.tools.console")
+    console_app.register_blueprint(blueprint)
+    console_app.extensions["console"] = Console(
+        line_app=line_app, phone=DevPhone(line_app, settings), flow=line_app.extensions["triage_line"].flow,
+        flows_dir=settings.flows_dir, vignettes_dir=VIGNETTES_DIR, reviews=Reviews())
+    return DispatcherMiddleware(line_app, {CONSOLE_PATH: console_app})
+
+
+def _serve(host: str, port: int, out, threads: int, console: bool = True) -> int:
     import waitress
 
     from handler.app import create_app
@@ -103,13 +126,18 @@ def _serve(host: str, port: int, out, threads: int) -> int:
     logs.libraries_as_json()       # before waitress: stderr holds JSON lines only
     with local_settings(base_url=f"http://{host}:{port}") as (settings, supplied):
         app = create_app(settings, store=local_store(settings))
+        served = with_console(app, settings) if console else app
         describe(settings, supplied, out)
         if "DYNAMODB_ENDPOINT_URL" not in os.environ or not os.environ["DYNAMODB_ENDPOINT_URL"]:
             out.write("\n" + EMBEDDED_WARNING)
+        console_line = (f"Console:       http://{host}:{port}{CONSOLE_PATH}/  (this machine only, no sign-in: "
+                        "never real patient data)" if console else
+                        "Console:       off (other machines can reach this server, and it has no sign-in)")
         out.write(
             f"\nSMS webhook:   POST {settings.public_base_url}/sms\n"
             f"Voice webhook: POST {settings.public_base_url}/voice\n"
-            f"Health check:  GET  http://{host}:{port}/healthz\n\n"
+            f"Health check:  GET  http://{host}:{port}/healthz\n"
+            f"{console_line}\n\n"
             "To reach it from a real Twilio number: expose this port through an HTTPS tunnel,\n"
             "restart with PUBLIC_BASE_URL set to the tunnel's https URL and TWILIO_AUTH_TOKEN and\n"
             "TWILIO_ACCOUNT_SID set to your account's, then in the Twilio console set the number's\n"
@@ -118,5 +146,5 @@ def _serve(host: str, port: int, out, threads: int) -> int:
             "Requests without a valid Twilio signature, or for another account, get 403.\n"
             "To try it here: triage-line chat\n\n")
         out.flush()
-        waitress.serve(app, host=host, port=port, threads=threads, ident="triage-line")
+        waitress.serve(served, host=host, port=port, threads=threads, ident="triage-line")
     return 0

@@ -251,14 +251,18 @@ def run_vignettes(vignettes: list[dict]) -> list[dict]:
     logs.only_problems()
     with local_settings() as (settings, _supplied):
         app = create_app(settings, store=local_store(settings))
-        client = SignedClient(app, settings)
-        # Fresh numbers and call ids on every run: a store that outlives the run (one named by
-        # DYNAMODB_ENDPOINT_URL, or a second run in this process) must not resume old conversations.
-        run = secrets.randbelow(10 ** 6)
-        key = settings.phone_hash_key
-        return [run_voice(app, client, v, f"CA{run:08x}{n:024x}", key) if v.get("channel") == "voice"
-                else run_sms(app, client, v, f"+1555{run:06d}{n:04d}", key)
-                for n, v in enumerate(vignettes, 1)]
+        return run_on(app, SignedClient(app, settings), settings.phone_hash_key, vignettes)
+
+
+def run_on(app: Any, client: SignedClient, hash_key: str, vignettes: list[dict]) -> list[dict]:
+    """The vignettes against an app already running (the console runs them on its line)."""
+    # Fresh numbers and call ids on every run: a store that outlives the run (one named by
+    # DYNAMODB_ENDPOINT_URL, the console's, or a second run in this process) must not resume
+    # old conversations.
+    run = secrets.randbelow(10 ** 6)
+    return [run_voice(app, client, v, f"CA{run:08x}{n:024x}", hash_key) if v.get("channel") == "voice"
+            else run_sms(app, client, v, f"+1555{run:06d}{n:04d}", hash_key)
+            for n, v in enumerate(vignettes, 1)]
 
 
 def run_file(path, out, err) -> int:
