@@ -72,7 +72,7 @@ def measure(settings, endpoint: str, runs: int, numbers, first_text: str) -> dic
     envs = environments(settings, endpoint)
 
     def request() -> str:
-        return signed_request(settings.twilio_auth_token, numbers(), first_text)
+        return signed_request(settings, numbers(), first_text)
 
     for which in envs:                               # untimed: bytecode caches, page cache
         run_child("line", envs[which], request())

@@ -29,7 +29,8 @@ TABLE = "triage-sessions-console"
 
 
 def settings() -> Settings:
-    return Settings.from_env({"TWILIO_AUTH_TOKEN": "console-token", "PHONE_HASH_KEY": "console-key",
+    return Settings.from_env({"TWILIO_AUTH_TOKEN": "console-token", "TWILIO_ACCOUNT_SID": "AC" + "2" * 32,
+                              "PHONE_HASH_KEY": "console-key",
                               "PUBLIC_BASE_URL": BASE, "SESSIONS_TABLE": TABLE, "AWS_REGION": "us-east-1"})
 
 
@@ -54,7 +55,8 @@ def test_serve_mounts_the_console_on_loopback_only(monkeypatch):
     served = []
     monkeypatch.setattr(waitress, "serve", lambda app, **kw: served.append(app))
     monkeypatch.setattr(serve_module.logs, "libraries_as_json", lambda stream=None: None)
-    for name in ("TWILIO_AUTH_TOKEN", "PHONE_HASH_KEY", "PUBLIC_BASE_URL", "DYNAMODB_ENDPOINT_URL"):
+    for name in ("TWILIO_AUTH_TOKEN", "TWILIO_ACCOUNT_SID", "PHONE_HASH_KEY", "PUBLIC_BASE_URL",
+                 "DYNAMODB_ENDPOINT_URL"):
         monkeypatch.delenv(name, raising=False)
     out = io.StringIO()
     assert serve("127.0.0.1", 5099, out=out, err=io.StringIO()) == 0
@@ -63,6 +65,7 @@ def test_serve_mounts_the_console_on_loopback_only(monkeypatch):
 
     monkeypatch.setenv("TWILIO_AUTH_TOKEN", "a-real-token")
     monkeypatch.setenv("PHONE_HASH_KEY", "a-real-key")
+    monkeypatch.setenv("TWILIO_ACCOUNT_SID", "AC" + "3" * 32)
     monkeypatch.setenv("PUBLIC_BASE_URL", "https://tunnel.example.org")
     out = io.StringIO()
     assert serve("127.0.0.1", 5099, out=out, err=io.StringIO()) == 0

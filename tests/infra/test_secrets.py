@@ -104,11 +104,12 @@ def test_environment_values_still_work_with_no_aws_call(aws, monkeypatch):
         raise AssertionError("no AWS call when the secrets are in the environment")
 
     monkeypatch.setattr(secrets, "_client", no_aws)
-    settings = Settings.from_env({"TWILIO_AUTH_TOKEN": "token", "PHONE_HASH_KEY": "key"}, secrets=secrets.fetch)
+    settings = Settings.from_env({"TWILIO_AUTH_TOKEN": "token", "TWILIO_ACCOUNT_SID": VALUES["TWILIO_ACCOUNT_SID"],
+                                  "PHONE_HASH_KEY": "key"}, secrets=secrets.fetch)
     assert (settings.twilio_auth_token, settings.phone_hash_key) == ("token", "key")
 
 
-@pytest.mark.parametrize("missing", ["TWILIO_AUTH_TOKEN", "PHONE_HASH_KEY"])
+@pytest.mark.parametrize("missing", ["TWILIO_AUTH_TOKEN", "TWILIO_ACCOUNT_SID", "PHONE_HASH_KEY"])
 def test_a_missing_parameter_stops_the_app_naming_it_and_no_value(aws, missing):
     put_parameters({name: value for name, value in VALUES.items() if name != missing})
     aws.setenv("SECRETS_SSM_PREFIX", PREFIX)
