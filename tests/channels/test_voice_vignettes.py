@@ -12,8 +12,7 @@ import pytest
 from handler.tools.cli import main
 from tests.paths import TESTS_DIR
 
-SAMPLE = TESTS_DIR / "vignettes" / "sample.json"                 # a copy of ../shared/clinical/vignettes-sample.json
-SAMPLE_VOICE = TESTS_DIR / "vignettes" / "sample-voice.json"     # used only if sample.json is gone
+SAMPLE = TESTS_DIR / "vignettes" / "sample.json"   # the clinical team's sample vignettes, kept in the repository
 VOICE = TESTS_DIR / "vignettes" / "voice.json"
 SUMMARY = re.compile(r"^total (\d+), correct (\d+), undertriaged (\d+), overtriaged (\d+), none (\d+)$")
 
@@ -63,8 +62,7 @@ def check(vignettes: list[dict], results: list[dict], summary: str) -> None:
 
 
 def test_the_sample_voice_vignettes(local_env, capsys, tmp_path):
-    source = SAMPLE if SAMPLE.exists() else SAMPLE_VOICE
-    voice = [v for v in json.loads(source.read_text(encoding="utf-8")) if v.get("channel") == "voice"]
+    voice = [v for v in json.loads(SAMPLE.read_text(encoding="utf-8")) if v.get("channel") == "voice"]
     ids = {v["id"] for v in voice}
     assert {"P10", "P11"} <= ids
     assert {v.get("input", "dtmf") for v in voice} == {"dtmf", "speech"}
