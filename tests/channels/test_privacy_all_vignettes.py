@@ -136,12 +136,13 @@ HASH_RUN = re.compile(r"[0-9a-f]{32,}")
 
 
 def shows(word: str, text: str) -> bool:
-    """True when the word stands in the text other than by chance inside a long run of hex
-    digits (a request signature, a keyed hash): seven digits of a phone number turn up in a
-    random 64-digit SHA-256 now and then."""
+    """True when the word stands in the text other than by chance inside a longer run of
+    digits: seven digits of a phone number turn up now and then in a random 64-digit SHA-256
+    or a 10-digit x-amz-crc32 header. A number logged whole is still caught, by its longer
+    forms (E.164, all digits, the last ten)."""
     if word not in text:
         return False
     if not word.isdigit():
         return True
-    return word in HASH_RUN.sub(" ", text)
+    return re.search(rf"(?<!\d){word}(?!\d)", HASH_RUN.sub(" ", text)) is not None
 
