@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,14 @@ class Issue:
         return f"{file}: {self.text}"
 
 
+class SentMessage(NamedTuple):
+    """One SMS the flow can send, as the safety walk saw it, and what it costs."""
+    text: str
+    encoding: str                  # GSM-7 or UCS-2
+    segments: int
+    language: str
+
+
 @dataclass
 class Report:
     """Everything `triage-line validate` found in one file, and the walk's figures for it."""
@@ -33,7 +42,7 @@ class Report:
     paths: int = 0
     longest_turns: int = 0
     longest_messages: int = 0
-    messages: list[tuple[str, str, int]] = field(default_factory=list)  # (text, encoding, segments)
+    messages: list[SentMessage] = field(default_factory=list)
 
     @property
     def problems(self) -> list[str]:
@@ -44,6 +53,11 @@ class Report:
     def codes(self) -> set[str]:
         """The distinct issue codes found."""
         return {issue.code for issue in self.issues}
+
+    @property
+    def longest_reply(self) -> int:
+        """The segments of the costliest message the flow can send."""
+        return max((message.segments for message in self.messages), default=0)
 
     @property
     def ok(self) -> bool:

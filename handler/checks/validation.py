@@ -9,10 +9,9 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from handler.channels.sms.rendering import MAX_SEGMENTS
 from handler.channels.sms.segments import encoding, non_gsm_characters, segments
 from handler.checks import free_text_walk, safety_walk
-from handler.checks.issues import Issue, Report
+from handler.checks.issues import Issue, Report, SentMessage
 from handler.checks.rules import check_structure, flow_texts
 from handler.checks.vocabulary import check_vocabulary
 from handler.core.flow import Flow, FlowError, parse_flow
@@ -33,21 +32,25 @@ __all__ = ["Issue", "Report", "check_messages", "check_structure", "validate", "
 GSM_ONLY_LANGUAGES = {"en"}   # these must never fall back to UCS-2
 
 
-def check_messages(flow: Flow, sent: Mapping[str, str]) -> Iterator[Issue]:
-    """SMS cost of every message the walk saw sent (text -> where), and of every text on its own."""
-    for text, where in sent.items():
-        if segments(text) > MAX_SEGMENTS:
+def check_messages(flow: Flow, sent: Mapping[str, tuple[str, str]]) -> Iterator[Issue]:
+    """SMS cost of every message the walk saw sent (text -> (language, where)), each within its
+    language's budget, and of every text on its own."""
+    for text, (lang, where) in sent.items():
+        budget = flow.max_segments(lang)
+        if segments(text) > budget:
             yield Issue("reply-over-segments", where,
-                        f"a reply of {segments(text)} segments (at most {MAX_SEGMENTS}): {text[:60]!r}")
+                        f"[{lang}] a reply of {segments(text)} segments (at most {budget}): {text[:60]!r}",
+                        language=lang)
     for where, node, by_lang in flow_texts(flow):
         for lang, value in by_lang.items():
             if lang in GSM_ONLY_LANGUAGES and encoding(value) != "GSM-7":
                 shown = " ".join(f"{ch!r} (U+{ord(ch):04X})" for ch in non_gsm_characters(value))
                 yield Issue("not-gsm7", where, f"[{lang}] not GSM-7 because of {shown}: each SMS costs 2-3 times more",
                             node, lang)
-            if segments(value) > MAX_SEGMENTS:
+            if segments(value) > flow.max_segments(lang):
                 yield Issue("text-over-segments", where,
-                            f"[{lang}] {segments(value)} segments on its own (at most {MAX_SEGMENTS})", node, lang)
+                            f"[{lang}] {segments(value)} segments on its own (at most {flow.max_segments(lang)})",
+                            node, lang)
 
 
 def _unreadable(path: Path, error: FlowError) -> Issue:
@@ -93,7 +96,7 @@ def validate_file(path: Path, concepts: Mapping[str, str | None], validator: Any
         return report
     report.issues.extend(check_vocabulary(flow))
     report.issues.extend(free_text_walk.walk(flow))
-    sent: dict[str, str] = {}
+    sent: dict[str, tuple[str, str]] = {}
     for lang in flow.languages:
         walked = safety_walk.walk(flow, lang)
         report.issues.extend(Issue(issue.code, "safety walk", issue.text, language=lang) for issue in walked.issues)
@@ -101,8 +104,8 @@ def validate_file(path: Path, concepts: Mapping[str, str | None], validator: Any
         report.longest_turns = max(report.longest_turns, walked.longest_turns)
         report.longest_messages = max(report.longest_messages, walked.longest_messages)
         for text, where in walked.messages.items():
-            sent.setdefault(text, where)
-    report.messages.extend((text, encoding(text), segments(text)) for text in sent)
+            sent.setdefault(text, (lang, where))
+    report.messages.extend(SentMessage(text, encoding(text), segments(text), lang) for text, (lang, _where) in sent.items())
     report.issues.extend(check_messages(flow, sent))
     return report
 

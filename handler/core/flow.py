@@ -18,6 +18,9 @@ from handler.core.vocabulary import EMPTY, Vocabulary
 __all__ = ["DISPOSITIONS", "RANK", "Disposition", "Flow", "FlowError", "Voice", "highest", "parse_flow"]
 
 
+DEFAULT_MAX_SEGMENTS = 3   # a message's SMS segments, when the flow sets none for a language
+
+
 class FlowError(Exception):
     """A flow file that cannot be used: unreadable, not JSON, or not the schema's shape."""
 
@@ -48,6 +51,7 @@ class Flow:
     texts: Mapping[str, Texts]                 # by name: opening, help, safety_net, snippets...
     commands: Commands
     sms_hints: Mapping[QuestionKind, Texts]    # how to answer each kind of question by text
+    sms_max_segments: Mapping[str, int]        # the most segments one SMS may cost, per language
     voice: Voice
     emergency_checks: tuple[EmergencyCheck, ...]
     nodes: Mapping[str, Node]
@@ -57,6 +61,10 @@ class Flow:
     source: str = ""
     _readers: dict[str, Reader] = field(default_factory=dict, compare=False, repr=False)
     _scanners: dict[str, EmergencyScanner] = field(default_factory=dict, compare=False, repr=False)
+
+    def max_segments(self, lang: str) -> int:
+        """The most SMS segments one message may cost in this language."""
+        return self.sms_max_segments.get(lang, DEFAULT_MAX_SEGMENTS)
 
     def text(self, key: str, lang: str) -> str:
         """A text of the flow's `texts` (opening, help, a snippet...) in one language."""
@@ -156,6 +164,7 @@ def parse_flow(data: Mapping[str, Any], dispositions: Mapping[str, str | None], 
         commands=Commands.from_json(data.get("commands")),
         sms_hints=MappingProxyType({QuestionKind(kind): texts_from(text)
                                     for kind, text in data["sms"]["hints"].items()}),
+        sms_max_segments=MappingProxyType(dict(data["sms"].get("max_segments", {}))),
         voice=Voice.from_json(data["voice"]),
         emergency_checks=tuple(EmergencyCheck.from_json(check) for check in data["emergency_checks"]),
         nodes=MappingProxyType({node_id: node_from_json(node_id, node) for node_id, node in data["nodes"].items()}),

@@ -8,6 +8,11 @@ matches when its words stand together in one clause, with `*` standing for up
 to three words of any kind. A negation cue before the phrase (fillers between
 are allowed) or inside its gap denies it; a hedge makes it unsure.
 
+Accents: the reader compares words without their accents, on both sides, so
+"respirar" and "respirár", "dolor de pécho" and "dolor de pecho" are the same words
+(patients on a phone often leave accents out, or add them where they do not go);
+the vocabulary may be written either way.
+
 Typos: a word of four letters may have two neighbouring letters swapped, and
 a longer one may be one edit away (rapidfuzz's optimal string alignment
 distance), as long as the typed word is not itself a word of the vocabulary
@@ -22,6 +27,7 @@ elsewhere in the message.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -86,12 +92,22 @@ class _Match:
 PLAIN_PHRASE = re.compile(r"[a-z0-9 *]+")
 
 
+def unaccented(text: str) -> str:
+    """Normalised words as the reader compares them: with their accents and other marks
+    taken off the letters ("está" is "esta", "ñ" is "n")."""
+    text = normalize(text)
+    if text.isascii():
+        return text
+    return unicodedata.normalize("NFC", "".join(c for c in unicodedata.normalize("NFD", text)
+                                                if unicodedata.category(c) != "Mn"))
+
+
 def _phrase_words(phrase: str) -> tuple[str, ...]:
     """A phrase as normalised words, its gaps kept."""
     if PLAIN_PHRASE.fullmatch(phrase):     # already as the reader compares it (most are)
         return tuple(phrase.split())
     return tuple(word for part in phrase.split()
-                 for word in ((GAP,) if part == GAP else tuple(normalize(part).split())))
+                 for word in ((GAP,) if part == GAP else tuple(unaccented(part).split())))
 
 
 def _words(phrases: Iterable[str]) -> tuple[tuple[str, ...], ...]:
@@ -174,7 +190,7 @@ class Reader:
         negation = vocabulary.negation.get(lang, NegationWords())
 
         def single(words: Iterable[str]) -> frozenset[str]:
-            return frozenset(normalize(w) for w in words)
+            return frozenset(unaccented(w) for w in words)
 
         return cls(phrases, _words(negation.cues), _words(negation.hedges), single(negation.fillers),
                    single(negation.clause_breaks), single(negation.joiners), single(negation.not_typos),
@@ -309,7 +325,7 @@ class Reader:
         clauses: list[list[str]] = []
         for part in CLAUSE_END.split(text):
             current: list[str] = []
-            for word in normalize(part).split():
+            for word in unaccented(part).split():
                 if word in self.clause_words:
                     clauses.append(current)
                     current = []

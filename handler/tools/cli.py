@@ -26,12 +26,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
     failed = False
     for report in reports:
         if args.segments:
-            for text, enc, count in sorted(report.messages, key=lambda m: -m[2]):
-                print(f"{count} segment(s) {enc:5} {len(text):4} chars  {text[:70]!r}")
+            for sent in sorted(report.messages, key=lambda m: -m.segments):
+                print(f"{sent.segments} segment(s) {sent.language} {sent.encoding:5} {len(sent.text):4} chars  "
+                      f"{sent.text[:70]!r}")
         if report.ok:
             print(f"ok {report.file}: {report.nodes} nodes, {report.paths} answer paths, longest path "
                   f"{report.longest_turns} patient messages and {report.longest_messages} replies, "
-                  f"longest reply {max((m[2] for m in report.messages), default=0)} segments")
+                  f"longest reply {report.longest_reply} segments")
         else:
             failed = True
             for problem in report.problems:

@@ -68,14 +68,24 @@ def test_real_flow_report_counts_nodes_paths_and_reply_size(real_report):
     assert real_report.paths > 0
     assert real_report.longest_turns > 0 and real_report.longest_messages > 0
     assert real_report.messages, "the report lists no messages, so nothing about SMS cost was checked"
-    assert max(count for _text, _enc, count in real_report.messages) <= MAX_SEGMENTS
+    budgets = read_json(REAL_FLOW)["sms"]["max_segments"]
+    for sent in real_report.messages:
+        assert sent.segments <= budgets[sent.language], sent
+    assert max(sent.segments for sent in real_report.messages if sent.language == "en") <= MAX_SEGMENTS
 
 
-def test_every_message_the_real_flow_can_send_is_gsm7(real_report):
-    for text, enc, count in real_report.messages:
+def test_every_english_message_the_real_flow_can_send_is_gsm7(real_report):
+    english = [sent for sent in real_report.messages if sent.language == "en"]
+    assert english
+    for text, enc, count, _lang in english:
         assert enc == "GSM-7", f"UCS-2 message: {text!r}"
         assert encoding(text) == "GSM-7"
         assert count == segments(text)
+
+
+def test_every_message_is_counted_in_its_own_encoding(real_report):
+    for text, enc, count, _lang in real_report.messages:
+        assert (enc, count) == (encoding(text), segments(text))
 
 
 # --- the broken flows ------------------------------------------------------------------------

@@ -1,15 +1,16 @@
 """Rendering the engine's replies as SMS text: numbered choices, a hint on how
-to answer, and replies packed into as few messages as fit in three segments."""
+to answer, and replies packed into as few messages as fit in the language's
+segment budget (the flow's sms.max_segments)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
 
 from handler.channels.sms.segments import segments
 from handler.core.engine import Message, Question, Reply
-from handler.core.flow import Flow
+from handler.core.flow import DEFAULT_MAX_SEGMENTS, Flow
 from handler.core.nodes import QuestionKind
 
-MAX_SEGMENTS = 3
+MAX_SEGMENTS = DEFAULT_MAX_SEGMENTS   # English, and any language the flow sets no budget for
 PART_BREAK = "\n\n"
 
 
@@ -40,4 +41,4 @@ def pack(parts: list[str], max_segments: int = MAX_SEGMENTS) -> list[str]:
 
 def render(flow: Flow, lang: str, replies: Iterable[Reply]) -> list[str]:
     """The SMS messages to send for one step's replies."""
-    return pack([reply_text(flow, lang, reply) for reply in replies])
+    return pack([reply_text(flow, lang, reply) for reply in replies], flow.max_segments(lang))

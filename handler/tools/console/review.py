@@ -63,7 +63,7 @@ def make_review(flow: Flow, flows_dir: Path) -> Review:
         vocabulary_review={lang: dict(review) for lang, review in flow.vocabulary.review.items()},
         ok=report.ok, problems=report.problems, nodes=report.nodes, paths=report.paths,
         longest_turns=report.longest_turns, longest_messages=report.longest_messages,
-        longest_reply=max((m[2] for m in report.messages), default=0), replies=replies)
+        longest_reply=report.longest_reply, replies=replies)
 
 
 def shown_path(path: Path, flows_dir: Path) -> str:
