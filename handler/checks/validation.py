@@ -105,7 +105,8 @@ def validate_file(path: Path, concepts: Mapping[str, str | None], validator: Any
         report.longest_messages = max(report.longest_messages, walked.longest_messages)
         for text, where in walked.messages.items():
             sent.setdefault(text, (lang, where))
-    report.messages.extend(SentMessage(text, encoding(text), segments(text), lang) for text, (lang, _where) in sent.items())
+    report.messages.extend(SentMessage(text, encoding(text), segments(text), lang)
+                           for text, (lang, _where) in sent.items())
     report.issues.extend(check_messages(flow, sent))
     return report
 

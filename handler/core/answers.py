@@ -76,20 +76,25 @@ def _is_choice_number(token: str, count: int) -> bool:
     return len(token) <= 9 and 1 <= int(token) <= count
 
 
-def parse_yes_no(text: str, extra_yes: Iterable[str] = (), extra_no: Iterable[str] = ()) -> tuple[int, ...] | None:
-    """(0,) for yes, (1,) for no, None when unsure or unclear."""
+def _unsure(said: str, extra_unsure: Iterable[str] = ()) -> bool:
+    return any(contains_phrase(said, phrase) for phrase in (*UNSURE, *extra_unsure))
+
+
+def parse_yes_no(text: str, extra_yes: Iterable[str] = (), extra_no: Iterable[str] = (),
+                 extra_unsure: Iterable[str] = ()) -> tuple[int, ...] | None:
+    """(0,) for yes, (1,) for no, None when unsure or unclear. The extra words are a
+    language's own (its one-word ones lean a longer answer too: "sí, tengo")."""
     said = normalize(text)
-    yes_words = YES_WORDS | {normalize(w) for w in extra_yes}
-    no_words = NO_WORDS | {normalize(w) for w in extra_no}
-    if said in yes_words or said in ("1", "one"):
+    extra_yes, extra_no = {normalize(w) for w in extra_yes}, {normalize(w) for w in extra_no}
+    if said in YES_WORDS | extra_yes or said in ("1", "one"):
         return (0,)
-    if said in no_words or said in ("2", "two"):
+    if said in NO_WORDS | extra_no or said in ("2", "two"):
         return (1,)
-    if any(contains_phrase(said, phrase) for phrase in UNSURE):
+    if _unsure(said, extra_unsure):
         return None
     tokens = set(said.split())
-    leans_yes = bool(tokens & YES_TOKENS)
-    leans_no = bool(tokens & NO_TOKENS)
+    leans_yes = bool(tokens & (YES_TOKENS | {w for w in extra_yes if " " not in w}))
+    leans_no = bool(tokens & (NO_TOKENS | {w for w in extra_no if " " not in w}))
     if leans_yes != leans_no:
         return (0,) if leans_yes else (1,)
     return None
@@ -109,7 +114,8 @@ def _only_a_list(tokens: Sequence[str], labels: Sequence[str], named: Sequence[i
                for token in tokens)
 
 
-def parse_one_of(text: str, labels: Sequence[str], words: Sequence[Iterable[str]]) -> tuple[int, ...] | None:
+def parse_one_of(text: str, labels: Sequence[str], words: Sequence[Iterable[str]],
+                 extra_unsure: Iterable[str] = ()) -> tuple[int, ...] | None:
     """One choice, by its number, its label or one of its words."""
     said = normalize(text)
     tokens = _spelled_numbers(said.split())
@@ -123,7 +129,7 @@ def parse_one_of(text: str, labels: Sequence[str], words: Sequence[Iterable[str]
         if said == normalize(label):
             return (position,)
     said_words = set(said.split())
-    if any(contains_phrase(said, phrase) for phrase in UNSURE) or (said_words & YES_TOKENS and said_words & NO_TOKENS):
+    if _unsure(said, extra_unsure) or (said_words & YES_TOKENS and said_words & NO_TOKENS):
         return None  # "I don't know", "yes no": ask again rather than guess
     matched = {position for position, choice_words in enumerate(words)
                for word in choice_words if contains_phrase(said, word)}
@@ -132,8 +138,8 @@ def parse_one_of(text: str, labels: Sequence[str], words: Sequence[Iterable[str]
     return None
 
 
-def parse_all_that_apply(text: str, count: int, extra_none: Iterable[str] = (),
-                         labels: Sequence[str] | None = None) -> tuple[int, ...] | None:
+def parse_all_that_apply(text: str, count: int, extra_none: Iterable[str] = (), labels: Sequence[str] | None = None,
+                         extra_unsure: Iterable[str] = ()) -> tuple[int, ...] | None:
     """Every chosen number ("1 3", "1,3", "13", "1 and 3"), or () for none."""
     said = normalize(text)
     if said in NONE_WORDS or said in {normalize(w) for w in extra_none}:
@@ -143,7 +149,7 @@ def parse_all_that_apply(text: str, count: int, extra_none: Iterable[str] = (),
     tokens = [t for t in _spelled_numbers(said.split()) if t not in LIST_FILLERS]
     numbers = [token for token in tokens if token.isdecimal()]
     words = set(tokens) - set(numbers)
-    if not numbers or words & (NO_TOKENS | NONE_WORDS) or any(contains_phrase(said, p) for p in UNSURE):
+    if not numbers or words & (NO_TOKENS | NONE_WORDS) or _unsure(said, extra_unsure):
         return None          # no number, or "not 2", "none but 3", "maybe 2": ask again
     short = [token for token in numbers if len(token) <= 9]   # int() refuses a very long run
     named = [int(token) for token in short] + [int(digit) for token in short for digit in token]  # "13": 1 and 3
@@ -167,12 +173,20 @@ def parse(question: QuestionNode, lang: str, text: str,
           answer_words: AnswerWords | None = None) -> tuple[int, ...] | None:
     """Read an answer to a question node of a flow."""
     extra = answer_words or AnswerWords()
+    unsure = in_language(extra.unsure, lang)
     if question.kind == QuestionKind.YES_NO:
-        return parse_yes_no(text, in_language(extra.yes, lang), in_language(extra.no, lang))
+        return yes_or_no(text, lang, extra)
     choices = question.choices
     if question.kind == QuestionKind.ONE_OF:
         labels = [choice.text[lang] for choice in choices]
         words = [in_language(choice.words, lang) for choice in choices]
-        return parse_one_of(text, labels, words)
+        return parse_one_of(text, labels, words, unsure)
     return parse_all_that_apply(text, len(choices), in_language(extra.none, lang),
-                                [choice.text[lang] for choice in choices])
+                                [choice.text[lang] for choice in choices], unsure)
+
+
+def yes_or_no(text: str, lang: str, answer_words: AnswerWords | None = None) -> tuple[int, ...] | None:
+    """A yes/no answer in one language: (0,) yes, (1,) no, None unsure or unclear."""
+    extra = answer_words or AnswerWords()
+    return parse_yes_no(text, in_language(extra.yes, lang), in_language(extra.no, lang),
+                        in_language(extra.unsure, lang))

@@ -1,10 +1,11 @@
 """What one message does to a conversation: keywords that win over the flow
-(emergencies first, then opting out, HELP), then the engine. Pure: the session
+(emergencies first, then opting out, HELP), then the engine. A new conversation
+starts in the language its first message is written in. Pure: the session
 comes in as data and what to store and reply goes out as data; handler.line
 reads and writes the store around it."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from handler.core import engine, keywords
 from handler.core.engine import Message, Outcome, Reply
@@ -29,18 +30,21 @@ def decide(flow: Flow, session: Session, text: str, opt_out_type: str | None = N
            sms_keywords: bool = True) -> Decision:
     """What one message does to a conversation. sms_keywords: opting out and back in
     by text (not on a phone call)."""
-    lang = language_of(session.state, flow.languages[0])
-    clear_emergency = bool(flow.scanner(lang).scan(text).clear)   # it wins over every keyword
+    lang = language_of(session.state, "") or flow.first_language(text)
+    clear_emergency = any(flow.scanner(each).scan(text).clear for each in flow.languages)   # it wins over every keyword
     keyword = keywords.classify(text, session.opted_out) if sms_keywords and not clear_emergency else None
     if (opt_out_type or "").upper() == "STOP":
-        keyword = keywords.OPT_OUT_TWILIO        # Twilio already handled and answered it
+        keyword = keywords.Keyword(keywords.OPT_OUT_TWILIO)        # Twilio already handled and answered it
+    kind = keyword.kind if keyword is not None else None
+    if keyword is not None and keyword.lang in flow.languages:
+        lang = keyword.lang        # PARAR or AYUDA is answered in Spanish
 
-    if keyword in (keywords.OPT_OUT_TWILIO, keywords.OPT_OUT_PLAIN):
+    if kind in (keywords.OPT_OUT_TWILIO, keywords.OPT_OUT_PLAIN):
         confirmation = Message(flow.text("opted_out", lang), key="opted_out")
-        replies = () if keyword == keywords.OPT_OUT_TWILIO else (confirmation,)
+        replies = () if kind == keywords.OPT_OUT_TWILIO else (confirmation,)
         return Decision(None, True, replies, event=Event.OPTED_OUT)
     if session.opted_out:
-        if keyword == keywords.OPT_IN or (opt_out_type or "").upper() == "START":
+        if kind == keywords.OPT_IN or (opt_out_type or "").upper() == "START":
             return Decision(None, False, (), event=Event.OPTED_IN)   # Twilio sends the confirmation
         emergency = engine.start(flow, lang, text)
         if emergency.event == Event.EMERGENCY:      # never silent in an emergency, opted out or not
@@ -53,10 +57,27 @@ def decide(flow: Flow, session: Session, text: str, opt_out_type: str | None = N
         state, notes = None, [Message(flow.text("flow_updated", lang), key="flow_updated")]
     elif state is None and session.expired:
         notes = [Message(flow.text("expired", lang), key="expired")]
-    if state is None and keyword == keywords.HELP:
+    if state is None and kind == keywords.HELP:
         return Decision(None, False, (Message(flow.text("help", lang), key="help"),), event=Event.HELP, write=False)
 
-    step = engine.start(flow, lang, text) if state is None else engine.step(flow, state, text)
+    if state is None:
+        step = engine.start(flow, lang, text)
+        if sms_keywords and step.event != Event.EMERGENCY:
+            step = _with_language_offer(flow, step)
+    else:
+        step = engine.step(flow, state, text)
     if step.event == Event.EMERGENCY:
         notes = []                              # emergency advice first, nothing before it
     return Decision(step.state, False, (*notes, *step.replies), step.outcome, step.event)
+
+
+def _with_language_offer(flow: Flow, step: engine.Step) -> engine.Step:
+    """By text, the opening offers the flow's other language in one line, right after it
+    (a call picks its language at the phone menu instead)."""
+    lang = step.state["lang"]
+    if "language_offer" not in flow.texts or lang not in flow.texts["language_offer"]:
+        return step
+    replies = list(step.replies)
+    at = next((i + 1 for i, reply in enumerate(replies) if isinstance(reply, Message) and reply.key == "opening"), 0)
+    replies.insert(at, Message(flow.text("language_offer", lang), key="language_offer"))
+    return replace(step, replies=tuple(replies))

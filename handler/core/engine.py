@@ -5,8 +5,11 @@ holding the new state (a small JSON-friendly dict), the replies to give (as
 data, rendered by each channel) and the outcome if one was reached.
 
 Order of precedence for every input: emergencies and red flags found in the
-text, then commands (RESTART, HELP, BACK), then a pending confirmation, then
-the findings said in words and the answer to the current question.
+text (in any language of the flow), then a request for another language, then
+commands (RESTART, HELP, BACK), then a pending confirmation, then the findings
+said in words and the answer to the current question. A conversation follows the
+patient's language: a message plainly in another language of the flow moves it
+there, its answers kept.
 
 Findings said in words count as if picked: they are kept (as their concept
 codes) whenever they are said, a question they already answer is skipped or
@@ -316,12 +319,26 @@ def _emergency(flow: Flow, state: State, checks: Sequence[EmergencyCheck]) -> St
     return Step(first.state, tuple(replies), first.outcome, Event.EMERGENCY)
 
 
+def _scan(flow: Flow, state: State, text: str) -> tuple[State, Detection]:
+    """The emergencies and red flags a message sets off. A clear one said in another language
+    of the flow acts too, and the conversation goes on in the language it was said in."""
+    detection = flow.scanner(state["lang"]).scan(text)
+    if detection.clear:
+        return state, detection
+    for other in flow.languages:
+        if other != state["lang"]:
+            found = flow.scanner(other).scan(text)
+            if found.clear:
+                return {**state, "lang": other}, found
+    return state, detection
+
+
 def start(flow: Flow, lang: str = "en", text: str | None = None) -> Step:
     """A new conversation. `text` is the patient's first message, read for emergencies."""
     state = _new_state(flow, lang)
-    lang = state["lang"]
     if text:
-        detection = flow.scanner(lang).scan(text)
+        state, detection = _scan(flow, state, text)
+        lang = state["lang"]
         if detection.clear:
             return _emergency(flow, state, detection.clear)
         reading = flow.reader(lang).read(text)
@@ -333,11 +350,27 @@ def start(flow: Flow, lang: str = "en", text: str | None = None) -> Step:
             state = {**state, "check": unsure}
             return Step(state, (_said(flow, "opening", lang), confirm_question(flow, unsure, lang)),
                         None, Event.CONFIRM_FINDING)
-    return _advance(flow, state, flow.start, [_said(flow, "opening", lang)], Event.STARTED)
+    return _advance(flow, state, flow.start, [_said(flow, "opening", state["lang"])], Event.STARTED)
+
+
+def switch_language(flow: Flow, state: State, lang: str) -> Step:
+    """The patient asked for another language: the same conversation, its answers kept,
+    goes on in it, and what they were asked is asked again in it."""
+    state = {**state, "lang": lang}
+    replies: list[Reply] = [_said(flow, "language_switched", lang)] if "language_switched" in flow.texts else []
+    question = current_question(flow, state)
+    replies.append(question if question is not None else _said(flow, "finished", lang))
+    return Step(state, tuple(replies), None, Event.LANGUAGE)
 
 
 def _is_command(flow: Flow, name: str, lang: str, said: str) -> bool:
     return said in {answers.normalize(word) for word in flow.commands.words(name, lang)}
+
+
+def _command_language(flow: Flow, name: str, lang: str, said: str) -> str | None:
+    """The language whose word for this command the message is: the conversation's own
+    first, then another of the flow's (AYUDA in an English conversation is help, in Spanish)."""
+    return next((other for other in (lang, *flow.languages) if _is_command(flow, name, other, said)), None)
 
 
 def _asking(flow: Flow, state: State) -> Question:
@@ -403,17 +436,28 @@ def _back(flow: Flow, state: State) -> Step:
 
 def step(flow: Flow, state: State, text: str) -> Step:
     """Take one message (or spoken answer) from the patient."""
-    lang = state["lang"]
     said = answers.normalize(text)
 
-    detection = flow.scanner(lang).scan(text)
+    state, detection = _scan(flow, state, text)
     if detection.clear:
         return _emergency(flow, state, detection.clear)
+    asked = flow.language_asked_for(text)
+    if asked is not None:
+        return switch_language(flow, state, asked)
+    moved = flow.language_after(text, state["lang"])
+    if moved != state["lang"]:
+        state = {**state, "lang": moved}
+        detection = flow.scanner(moved).scan(text)
+    lang = state["lang"]
 
-    if _is_command(flow, "restart", lang, said):
-        fresh = _new_state(flow, lang)
-        return _advance(flow, fresh, flow.start, [_said(flow, "restarted", lang)], Event.RESTARTED)
-    if _is_command(flow, "help", lang, said):
+    restart_in = _command_language(flow, "restart", lang, said)
+    if restart_in is not None:
+        fresh = _new_state(flow, restart_in)
+        return _advance(flow, fresh, flow.start, [_said(flow, "restarted", restart_in)], Event.RESTARTED)
+    help_in = _command_language(flow, "help", lang, said)
+    if help_in is not None:
+        state = {**state, "lang": help_in}
+        lang = help_in
         question = current_question(flow, state)
         tail = (question,) if question else (_said(flow, "finished", lang),)
         return Step(state, (_said(flow, "help", lang), *tail), None, Event.HELP)
@@ -436,7 +480,7 @@ def step(flow: Flow, state: State, text: str) -> Step:
 
     check = state["check"]
     if check:
-        picked = answers.parse_yes_no(text)
+        picked = answers.yes_or_no(text, lang, flow.answer_words)
         if picked == (0,):
             return _confirmed(flow, state, check)
         if picked == (1,):

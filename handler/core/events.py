@@ -18,6 +18,7 @@ class Event(StrEnum):
     CONFIRM_EMERGENCY = "confirm_emergency"
     CONFIRM_FINDING = "confirm_finding"   # a finding said unsure in words, asked yes or no
     FINISHED = "finished"
+    LANGUAGE = "language"                 # the patient asked for another language
     # keywords around the engine
     OPTED_OUT = "opted_out"
     OPTED_IN = "opted_in"

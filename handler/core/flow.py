@@ -10,6 +10,7 @@ from typing import Any
 
 from handler.core.disposition import DISPOSITIONS, RANK, Disposition, disposition_from, highest
 from handler.core.emergency_scan import EmergencyCheck, EmergencyScanner
+from handler.core.language import LanguageWords, first_language, language_now
 from handler.core.nodes import Node, OutcomeNode, QuestionKind, QuestionNode, node_from_json
 from handler.core.reader import Reader
 from handler.core.texts import AnswerWords, ByLanguage, Commands, Texts, Words, texts_from, words_from
@@ -57,6 +58,7 @@ class Flow:
     nodes: Mapping[str, Node]
     dispositions: Mapping[str, Disposition | None]   # every concept code the flow may use
     answer_words: AnswerWords = AnswerWords()
+    language_words: LanguageWords = LanguageWords()
     vocabulary: Vocabulary = EMPTY
     source: str = ""
     _readers: dict[str, Reader] = field(default_factory=dict, compare=False, repr=False)
@@ -144,6 +146,27 @@ class Flow:
             self._scanners[lang] = EmergencyScanner(acting, self.reader(lang))
         return self._scanners[lang]
 
+    def readers(self) -> dict[str, Reader]:
+        """The free-text reader of every language of the flow."""
+        return {lang: self.reader(lang) for lang in self.languages}
+
+    def first_language(self, text: str | None) -> str:
+        """The language a conversation starts in for this first message."""
+        if len(self.languages) == 1:
+            return self.languages[0]
+        return first_language(self.language_words, text, self.readers(), self.languages[0])
+
+    def language_after(self, text: str, current: str) -> str:
+        """The language a conversation goes on in after this message."""
+        if len(self.languages) == 1:
+            return current
+        return language_now(self.language_words, text, self.readers(), current)
+
+    def language_asked_for(self, text: str) -> str | None:
+        """The language a whole message asks for ("ESPAÑOL"), if it is one of the flow's."""
+        asked = self.language_words.asked_for(text)
+        return asked if asked in self.languages else None
+
     def disposition_of(self, findings: Iterable[str]) -> Disposition | None:
         """The highest disposition of these concepts."""
         return highest(self.dispositions.get(code) for code in findings)
@@ -170,6 +193,7 @@ def parse_flow(data: Mapping[str, Any], dispositions: Mapping[str, str | None], 
         nodes=MappingProxyType({node_id: node_from_json(node_id, node) for node_id, node in data["nodes"].items()}),
         dispositions=MappingProxyType({code: disposition_from(d) for code, d in dispositions.items()}),
         answer_words=AnswerWords.from_json(data.get("answer_words")),
+        language_words=LanguageWords.from_json(data.get("language_words")),
         vocabulary=vocabulary,
         source=source,
     )

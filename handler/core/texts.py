@@ -75,15 +75,16 @@ class Commands:
 
 @dataclass(frozen=True)
 class AnswerWords:
-    """Words beyond the built-in English ones that mean yes, no or none."""
+    """Words beyond the built-in English ones that mean yes, no, none, or not sure."""
     yes: Words = NO_WORDS
     no: Words = NO_WORDS
     none: Words = NO_WORDS
+    unsure: Words = NO_WORDS
 
     @classmethod
     def from_json(cls, raw: Mapping[str, Any] | None) -> AnswerWords:
         raw = raw or {}
-        return cls(words_from(raw.get("yes")), words_from(raw.get("no")), words_from(raw.get("none")))
+        return cls(*(words_from(raw.get(name)) for name in ("yes", "no", "none", "unsure")))
 
 
 @dataclass(frozen=True)
