@@ -42,7 +42,7 @@ def measure(vignettes: list[dict], source: str, validation_reports=()) -> dict:
     def mean(key: str) -> float:
         return round(statistics.mean(r[key] for r in sms_rows), 2)
 
-    flow_texts = [text for report in validation_reports for text, _enc, _count in report.messages]
+    flow_texts = [message.text for report in validation_reports for message in report.messages]
     return {
         "source": source,
         "conversations": rows,

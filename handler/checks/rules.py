@@ -36,6 +36,8 @@ def flow_texts(flow: Flow) -> Iterator[tuple[str, str | None, Texts]]:
         if isinstance(node, QuestionNode):
             for n, choice in enumerate(node.choices, 1):
                 yield f"node {node_id} choice {n}", node_id, choice.text
+                if choice.confirm is not None:
+                    yield f"node {node_id} choice {n} confirm", node_id, choice.confirm
         if isinstance(node, OutcomeNode):
             for n, part in enumerate(node.parts, 1):
                 if part.text is not None:
