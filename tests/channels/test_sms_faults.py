@@ -161,11 +161,21 @@ def test_a_bug_in_rendering_answers_safely(sms_sender, json_log, monkeypatch):
     assert_error_logged_without_phi(json_log, [SECRET_BODY])
 
 
-def test_the_safe_message_fits_one_sms_and_needs_nothing_that_can_fail():
-    from handler.channels.sms.segments import segments
+def test_the_safe_message_is_short_and_needs_nothing_that_can_fail():
+    from handler.channels.sms.segments import encoding, segments
 
-    assert segments(safe_text()) <= 2
-    assert segments(safe_text("+18005550199")) <= 2
+    for nurse_line in (None, "+18005550199"):
+        text = safe_text(nurse_line)
+        assert encoding(text) == "GSM-7"
+        assert segments(text) <= 3
+
+
+def test_the_safe_message_is_said_in_english_and_in_spanish():
+    english, spanish = safe_text("+18005550199").split("\n\n")
+    assert "emergency" in english and "911" in english and "988" in english
+    assert "Emergencia" in spanish and "911" in spanish
+    assert "988 y oprima 2" in spanish and "AYUDA al 988" in spanish   # 988's Spanish line
+    assert "+18005550199" in english and "+18005550199" in spanish
 
 
 # --- how many DynamoDB calls a message costs, and the time budget ------------------------

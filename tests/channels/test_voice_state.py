@@ -224,9 +224,11 @@ def _fail(*_args, **_kwargs):
 
 def assert_static_safe_message(twiml):
     assert twiml.status == 200
-    assert twiml.tags == ["Say", "Hangup"]
-    said = text_of(verbs(twiml.root)[0])
-    assert "911" in said and "988" in said
+    assert twiml.tags == ["Say", "Say", "Hangup"]
+    english, spanish = verbs(twiml.root)[:2]
+    assert english.get("language") == "en-US" and spanish.get("language") == "es-US"
+    for said in (text_of(english), text_of(spanish)):
+        assert "911" in said and "988" in said
 
 
 @pytest.mark.parametrize("operation", ["get_item", "put_item"])
