@@ -60,8 +60,10 @@ def per_thousand(messages_per_conversation: float, lambda_ms_per_message: float,
     return {"usage": usage, "dollars": {k: round(v, 4) for k, v in dollars.items()}, "billed_ms": billed_ms}
 
 
-def measure(results: dict) -> dict:
-    sms = results["sms"]["per_sms_conversation"]
+def measure(results: dict, sms_key: str = "sms") -> dict:
+    """The cost of 1,000 conversations like those of `results[sms_key]` (the English
+    sample, or the same patients in Spanish)."""
+    sms = results[sms_key]["per_sms_conversation"]
     dynamodb = results["dynamodb"]
     inputs = {
         "conversations": CONVERSATIONS,

@@ -38,6 +38,13 @@ def load_vignettes() -> tuple[Path, list[dict]]:
     return path, json.loads(path.read_text(encoding="utf-8"))
 
 
+SPANISH_SAMPLE = ROOT / "tests" / "vignettes" / "es-sample.json"   # the same patients, speaking Spanish
+
+
+def load_spanish_vignettes() -> tuple[Path, list[dict]]:
+    return SPANISH_SAMPLE, json.loads(SPANISH_SAMPLE.read_text(encoding="utf-8"))
+
+
 class Numbers:
     """Phone numbers never used before in this run (each starts a new conversation)."""
 

@@ -130,6 +130,23 @@ def cost_table(r: dict) -> str:
     return _table(["per 1,000 conversations", "quantity", "price assumed", "cost"], rows)
 
 
+def spanish_table(r: dict) -> str:
+    en, es, cmp = r["sms"]["per_sms_conversation"], r["sms_es"]["per_sms_conversation"], r["spanish"]
+    rows = [
+        ["line segments per conversation", en["outbound_segments"], es["outbound_segments"],
+         _x(round(es["outbound_segments"] / en["outbound_segments"], 2))],
+        ["patient segments per conversation", en["inbound_segments"], es["inbound_segments"], ""],
+        ["longest reply sent (segments)", r["sms"]["longest_reply_sent"]["segments"],
+         r["sms_es"]["longest_reply_sent"]["segments"], ""],
+        ["same disposition as in English", "", f"{cmp['same_dispositions']} of {cmp['patients']}", ""],
+        ["worst single patient (segments out)", "", "", _x(cmp["worst_patient_ratio"])],
+        ["total per 1,000 conversations", f"${r['cost']['dollars']['total']:.2f}",
+         f"${r['cost_es']['dollars']['total']:.2f}",
+         _x(round(r["cost_es"]["dollars"]["total"] / r["cost"]["dollars"]["total"], 2))],
+    ]
+    return _table(["", "English", "Spanish", "Spanish / English"], rows)
+
+
 def render(r: dict) -> str:
     meta = r["meta"]
     return "\n\n".join([
@@ -142,4 +159,6 @@ def render(r: dict) -> str:
         sms_table(r),
         "What 1,000 conversations cost (prices are assumptions to re-check):",
         cost_table(r),
+        "The same patients in Spanish (tests/vignettes/es-sample.json):",
+        spanish_table(r),
     ]) + "\n"

@@ -35,7 +35,7 @@ from bench import (  # noqa: E402
     secrets_cold_start,
     sms_cost,
 )
-from bench.patients import Numbers, load_vignettes, record  # noqa: E402
+from bench.patients import Numbers, load_spanish_vignettes, load_vignettes, record  # noqa: E402
 from bench.report import render  # noqa: E402
 from handler.app import create_app  # noqa: E402
 from handler.infra import logs  # noqa: E402
@@ -98,7 +98,12 @@ def bench(quick: bool, out: Path, say=print) -> dict:
         results["memory"] = step("6. memory", memory_use.measure, settings, endpoint, scripts,
                                  sizes["memory_conversations"])
     results["sms"] = step("5. SMS segments", sms_cost.measure, vignettes, str(source.relative_to(ROOT)), reports)
+    source_es, vignettes_es = load_spanish_vignettes()
+    results["sms_es"] = step("5. SMS segments in Spanish", sms_cost.measure, vignettes_es,
+                             str(source_es.relative_to(ROOT)))
     results["cost"] = costs.measure(results)
+    results["cost_es"] = costs.measure(results, "sms_es")
+    results["spanish"] = sms_cost.compare(results["sms"], results["sms_es"], results["cost"], results["cost_es"])
     results["meta"] = {
         "date": datetime.date.today().isoformat(),
         "cores": os.cpu_count(),
