@@ -192,13 +192,15 @@ def test_the_sample_vignettes_run_from_their_page(page, console_url):
 def test_the_review_lists_every_reply_validate_lists(page, console_url, flow):
     report = validate([Path(flow.source)], FLOWS_DIR)[0]
     page.goto(console_url + "review", timeout=120_000)
-    rows = page.locator("table.replies tbody tr")
-    shown = {}
-    for n in range(rows.count()):
-        cells = rows.nth(n).locator("td").all_text_contents()
-        shown[cells[0]] = (cells[1], int(cells[2]))
-    assert shown == {sent.text: (sent.encoding, sent.segments) for sent in report.messages if sent.language == "en"}
-    assert all(encoding(text) == enc and segments(text) == count for text, (enc, count) in shown.items())
+    for lang in flow.languages:        # one table a language, each reply in its own encoding
+        rows = page.locator(f"section[aria-labelledby='replies-{lang}'] table.replies tbody tr")
+        shown = {}
+        for n in range(rows.count()):
+            cells = rows.nth(n).locator("td").all_text_contents()
+            shown[cells[0]] = (cells[1], int(cells[2]))
+        assert shown == {sent.text: (sent.encoding, sent.segments) for sent in report.messages
+                         if sent.language == lang}
+        assert all(encoding(text) == enc and segments(text) == count for text, (enc, count) in shown.items())
     assert "Passes every check" in page.locator("#validator-result").inner_text()
     assert str(report.paths) in page.locator(".facts").nth(1).inner_text()
     assert "DRAFT" in page.locator(".status").first.inner_text().upper()
