@@ -7,9 +7,8 @@ tests/transcripts` line by line (and have a clinician read it) before committing
 the patient's side and the expected disposition are never rewritten."""
 import json
 
-from handler.channels.sms import rendering
 from handler.infra.flow_files import load_flows
-from tests.core.test_transcripts import FILES, load, replay
+from tests.core.test_transcripts import FILES, load, replay_said
 
 
 def main() -> None:
@@ -17,9 +16,9 @@ def main() -> None:
     changed = 0
     for path in FILES:
         transcript = load(path)
-        steps = replay(flow, transcript)
-        for turn, step in zip(transcript["turns"], steps, strict=False):
-            turn["line"] = rendering.render(flow, "en", step.replies)
+        _steps, messages = replay_said(flow, path, transcript)   # tests/transcripts/es/ in Spanish
+        for turn, said in zip(transcript["turns"], messages, strict=False):
+            turn["line"] = said
         text = json.dumps(transcript, indent=2, ensure_ascii=False) + "\n"
         if text != path.read_text(encoding="utf-8"):
             path.write_text(text, encoding="utf-8")
