@@ -1,5 +1,6 @@
 """Scripted patients who say their findings in words (tests/vignettes/free-text.json
-and emergency-phrasings.json), through the real webhook path: every red flag or
+and emergency-phrasings.json, and their Spanish es-free-text.json and
+es-emergency-phrasings.json), through the real webhook path, in each language: every red flag or
 emergency said in words ends in emergency advice, at least 95% of the other
 findings said in words are understood (recorded as findings), and no whole first
 message ends below its disposition. The figures are written to
@@ -15,7 +16,10 @@ from handler.tools.vignettes import run_vignettes, summary
 from tests.flow_words import the_flow
 from tests.paths import REPO, TESTS_DIR
 
-FILES = ("free-text.json", "emergency-phrasings.json")
+FREE_TEXT = {"en": "free-text.json", "es": "es-free-text.json"}
+PHRASINGS = {"en": "emergency-phrasings.json", "es": "es-emergency-phrasings.json"}
+FILES = (*FREE_TEXT.values(), *PHRASINGS.values())
+AT_LEAST = {"en": 200, "es": 100}          # scripted patients in each free-text file
 UNDERSTOOD_AT_LEAST = 0.95
 
 
@@ -40,8 +44,9 @@ def test_every_red_flag_or_emergency_said_in_words_ends_in_emergency(runs):
     assert missed == []
 
 
-def test_other_findings_said_in_words_are_understood(runs):
-    vignettes, results = runs["free-text.json"]
+@pytest.mark.parametrize("lang", FREE_TEXT)
+def test_other_findings_said_in_words_are_understood(runs, lang):
+    vignettes, results = runs[FREE_TEXT[lang]]
     meant = [(code, r) for v, r in zip(vignettes, results, strict=True)
              for code in said_in_words(v) if not acts_at_once(code)]
     understood = [code for code, r in meant if code in r["findings"] or r["disposition"] == "emergency"]
@@ -56,9 +61,10 @@ def test_no_whole_first_message_is_undertriaged(runs):
     assert under == []
 
 
-def test_denials_are_not_taken_as_red_flags(runs):
+@pytest.mark.parametrize("lang", FREE_TEXT)
+def test_denials_are_not_taken_as_red_flags(runs, lang):
     """A vignette that denies red flags in words (and reports none) does not end in emergency."""
-    vignettes, results = runs["free-text.json"]
+    vignettes, results = runs[FREE_TEXT[lang]]
     denials = [(v, r) for v, r in zip(vignettes, results, strict=True) if "-deny-" in v["id"]]
     assert len(denials) >= 18
     taken = [v["id"] for v, r in denials if v["expected"] != "emergency" and r["disposition"] == "emergency"]
@@ -70,8 +76,18 @@ def test_the_summary_is_written_for_make_test(runs):
     out = REPO / "build" / "free-text-summary.txt"
     out.parent.mkdir(exist_ok=True)
     out.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    vignettes, results = runs["free-text.json"]
-    correct = sum(r["disposition"] == r["expected"] for r in results)
-    assert len(vignettes) >= 200 and correct / len(results) >= 0.95, lines[0]
-    _vignettes, emergencies = runs["emergency-phrasings.json"]
-    assert all(r["disposition"] == "emergency" for r in emergencies), lines[1]
+    for lang in FREE_TEXT:
+        vignettes, results = runs[FREE_TEXT[lang]]
+        correct = sum(r["disposition"] == r["expected"] for r in results)
+        assert len(vignettes) >= AT_LEAST[lang] and correct / len(results) >= 0.95, lines
+        _vignettes, emergencies = runs[PHRASINGS[lang]]
+        assert all(r["disposition"] == "emergency" for r in emergencies), lines
+
+
+def test_the_spanish_patients_speak_spanish(runs):
+    for lang in FREE_TEXT:
+        for name in (FREE_TEXT[lang], PHRASINGS[lang]):
+            vignettes, results = runs[name]
+            assert all(v.get("language", "en") == lang for v in vignettes), name
+            wrong = [r["id"] for r in results if r["language"] != lang]
+            assert len(wrong) <= len(results) // 50, (name, wrong)    # a patient may switch on purpose

@@ -19,35 +19,43 @@ from tests.paths import TESTS_DIR
 
 NOISE = st.text(st.characters(categories=("Po", "Ps", "Pe", "Pi", "Pf", "Pd", "Pc", "Sm", "Sc", "Sk", "So", "Cf",
                                           "Zs")), max_size=4)
-FILLERS = st.sampled_from(["", "ok so", "um", "hi", "pls help", "lol", "and", "also", "right now", "today"])
+FILLERS = {"en": st.sampled_from(["", "ok so", "um", "hi", "pls help", "lol", "and", "also", "right now", "today"]),
+           "es": st.sampled_from(["", "oiga", "este", "hola", "ayuda porfa", "jaja", "y", "tambien", "ahorita",
+                                  "hoy"])}
+LANGUAGES = ("en", "es")
+
+
+@pytest.fixture(scope="module", params=LANGUAGES)
+def lang(request):
+    return request.param
 
 
 @pytest.fixture(scope="module")
-def acting(flow):
+def acting(flow, lang):
     """(concept, phrase) for every clear phrase of every emergency and red flag."""
     return [(concept, phrase) for concept in flow.checks_by_concept
-            for phrase in flow.vocabulary.words(concept, "en").clear]
+            for phrase in flow.vocabulary.words(concept, lang).clear]
 
 
 @pytest.fixture(scope="module")
-def where(flow):
-    return list(places(flow, "en"))
+def where(flow, lang):
+    return list(places(flow, lang))
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(data=st.data(), before=NOISE, after=NOISE, lead=FILLERS, tail=FILLERS, shout=st.booleans(),
-       typo=st.booleans())
+@given(data=st.data(), before=NOISE, after=NOISE, shout=st.booleans(), typo=st.booleans())
 def test_an_undenied_emergency_phrase_in_any_noise_ends_in_emergency_anywhere(
-        flow, acting, where, data, before, after, lead, tail, shout, typo):
+        flow, lang, acting, where, data, before, after, shout, typo):
     concept, phrase = data.draw(st.sampled_from(acting))
-    said = spoken_form(phrase, "en")
+    lead, tail = data.draw(FILLERS[lang]), data.draw(FILLERS[lang])
+    said = spoken_form(phrase, lang)
     if typo:
-        said = with_one_typo(said, flow.reader("en").is_known) or said
+        said = with_one_typo(said, flow.reader(lang).is_known) or said
     text = f"{lead} {before}{said.upper() if shout else said}{after} {tail}"
     place, state = data.draw(st.sampled_from(where))
     step = engine.step(flow, state, text)
     assert step.event == Event.EMERGENCY, (concept, text, place)
-    assert engine.start(flow, "en", text).event == Event.EMERGENCY, (concept, text)
+    assert engine.start(flow, lang, text).event == Event.EMERGENCY, (concept, text)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -58,21 +66,20 @@ def test_no_text_raises_anywhere(flow, where, data, text):
     assert step.replies
 
 
-def benign():
-    return json.loads((TESTS_DIR / "fixtures" / "benign-messages.json").read_text(encoding="utf-8"))["en"]
+def by_language(name: str) -> list[tuple[str, object]]:
+    """(language, entry) for each entry of a fixture file keyed by language."""
+    data = json.loads((TESTS_DIR / "fixtures" / name).read_text(encoding="utf-8"))
+    return [(lang, entry) for lang in LANGUAGES for entry in data[lang]]
 
 
-def denials():
-    return json.loads((TESTS_DIR / "fixtures" / "denials.json").read_text(encoding="utf-8"))["en"]
+@pytest.mark.parametrize("lang, text", by_language("benign-messages.json"))
+def test_plain_cramp_talk_is_no_emergency(flow, lang, text):
+    assert engine.start(flow, lang, text).event != Event.EMERGENCY
+    assert not any(flow.scanner(each).scan(text).clear for each in flow.languages)   # in neither language
 
 
-@pytest.mark.parametrize("text", benign())
-def test_plain_cramp_talk_is_no_emergency(flow, text):
-    assert engine.start(flow, "en", text).event != Event.EMERGENCY
-
-
-@pytest.mark.parametrize("entry", denials(), ids=lambda e: e["text"][:40])
-def test_a_denial_reports_nothing_it_denies(flow, entry):
-    reading = flow.reader("en").read(entry["text"])
+@pytest.mark.parametrize("lang, entry", by_language("denials.json"), ids=lambda e: str(e)[:40])
+def test_a_denial_reports_nothing_it_denies(flow, lang, entry):
+    reading = flow.reader(lang).read(entry["text"])
     assert not set(entry["denies"]) & set(reading.clear)
-    assert engine.start(flow, "en", entry["text"]).event != Event.EMERGENCY
+    assert engine.start(flow, lang, entry["text"]).event != Event.EMERGENCY
