@@ -78,7 +78,9 @@ test: check $(STAMP) $(LAMBDA_STAMP) $(DYNALITE_STAMP)
 	@echo "free-text vignettes (tests/channels/test_free_text_vignettes.py):"
 	@cat build/free-text-summary.txt
 
-package: $(LAMBDA_STAMP)
+# The cold start does not check the flows against their schema: they are validated here first.
+package: $(STAMP) $(LAMBDA_STAMP)
+	$(VENV)/bin/triage-line validate
 	VIRTUAL_ENV=$(abspath $(LAMBDA_VENV)) $(LAMBDA_VENV)/bin/zappa package $(STAGE) -o build/triage-line-$(STAGE).zip
 
 # Speed and cost against a minimal baseline app, measured in the same run (a few minutes).

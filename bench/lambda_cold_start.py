@@ -28,10 +28,12 @@ from handler.infra.store import create_table  # noqa: E402
 from handler.tools.local_line import embedded_dynamodb  # noqa: E402
 from tests.slow.test_lambda_package import (  # noqa: E402
     ACCOUNT,
+    HOST,
     LAMBDA_VENV,
     RUNNER,
     RUNTIME_LIBRARIES,
     SMS,
+    STAGE,
     TOKEN,
     signed_event,
 )
@@ -65,6 +67,7 @@ def baseline_project(work: Path) -> Path:
     dev.update(app_function="baseline_entry.app", lambda_handler="baseline_entry.lambda_handler",
                project_name="triage-baseline")
     dev.pop("attach_policy", None)
+    dev.pop("callbacks", None)          # the line's deploy hooks (deploy/) are not in this project
     (project / "zappa_settings.json").write_text(json.dumps({"dev": dev}))
     return project
 
@@ -103,7 +106,7 @@ def main() -> None:
                "PHONE_HASH_KEY": "bench-hash-key",
                "SESSIONS_TABLE": "triage-sessions-dev", "AWS_REGION": "us-east-1",
                "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-               "DYNAMODB_ENDPOINT_URL": endpoint}
+               "DYNAMODB_ENDPOINT_URL": endpoint, "PUBLIC_BASE_URL": f"https://{HOST}/{STAGE}"}
         modules = {"line": "handler.lambda_entry", "baseline": "baseline_entry"}
         runs = {"line": [], "baseline": []}
         for _ in range(args.runs):

@@ -28,7 +28,7 @@ def create_app(settings: Settings | None = None, store: SessionStore | None = No
     logs.configure()
     # with no settings handed in: the environment's, and the secrets from AWS if it says where they are
     settings = settings or Settings.from_env(secrets=secrets.fetch)
-    flows = flows or load_flows(settings.flows_dir)
+    flows = flows or load_flows(settings.flows_dir, check_schema=False)   # proved by validate before deploy
     if store is None:
         store = SessionStore(dynamodb_client(settings.aws_region, settings.dynamodb_endpoint_url),
                              settings.sessions_table, settings.session_ttl_seconds)

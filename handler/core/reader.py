@@ -31,8 +31,6 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from rapidfuzz.distance import OSA
-
 from handler.core.answers import normalize
 from handler.core.vocabulary import ConceptWords, NegationWords, Vocabulary
 
@@ -135,6 +133,8 @@ def _close_enough(typed: str, known: str) -> bool:
     real word ("chess", "pea")."""
     if len(known) < 4:
         return False
+    from rapidfuzz.distance import OSA  # here, not at the top: most messages never need it (cold start)
+
     if len(known) < 6:
         return len(typed) == len(known) and sorted(typed) == sorted(known) and OSA.distance(typed, known) == 1
     return OSA.distance(typed, known, score_cutoff=1) <= 1

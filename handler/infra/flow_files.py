@@ -82,24 +82,31 @@ def load_vocabulary(path: Path, validator: Any = None) -> Vocabulary:
 
 
 def load_flow(path: Path, concepts: Mapping[str, str | None] | None = None, validator: Any = None,
-              vocabulary_validator: Any = None) -> Flow:
-    """Read and schema-check one flow file and its vocabulary. Raises FlowError naming the
-    first problems."""
+              vocabulary_validator: Any = None, check_schema: bool = True) -> Flow:
+    """Read one flow file and its vocabulary, schema-checked unless `check_schema` is False.
+    Raises FlowError naming the first problems."""
     data = read_json(path)
-    problems = schema_problems(data, validator)
+    problems = schema_problems(data, validator) if check_schema else []
     if problems:
         raise FlowError(f"{path}: " + "; ".join(problems[:5]))
     vocabulary = load_vocabulary(vocabulary_path(path, data), vocabulary_validator)
-    return parse_flow(data, concepts if concepts is not None else load_concepts(), source=str(path),
-                      vocabulary=vocabulary)
+    try:
+        return parse_flow(data, concepts if concepts is not None else load_concepts(), source=str(path),
+                          vocabulary=vocabulary)
+    except (KeyError, TypeError, AttributeError, ValueError) as error:
+        raise FlowError(f"{path}: not a flow file ({type(error).__name__}: {error})") from error
 
 
-def load_flows(directory: Path = FLOWS_DIR) -> dict[str, Flow]:
-    """Every flow in the folder, by id. Done once at cold start."""
+def load_flows(directory: Path = FLOWS_DIR, check_schema: bool = True) -> dict[str, Flow]:
+    """Every flow in the folder, by id. The app's cold start passes check_schema=False,
+    as it does for the vocabulary: importing jsonschema and checking the flow against
+    it is half of the start, and it proves less than `triage-line validate`, which
+    checks the schema and every rule and path, and which `make test` and `make
+    package` run on these files before they can be deployed."""
     concepts = load_concepts(directory / CONCEPTS_FILE)
-    validator = schema_validator(directory / SCHEMA_FILE, check_schema=False)
+    validator = schema_validator(directory / SCHEMA_FILE, check_schema=False) if check_schema else None
     flows = {}
     for path in flow_files(directory):
-        flow = load_flow(path, concepts, validator)
+        flow = load_flow(path, concepts, validator, check_schema=check_schema)
         flows[flow.id] = flow
     return flows
