@@ -69,13 +69,12 @@ class Line:
 
     def emergency_without_store(self, text: str) -> Decision | None:
         """The emergency advice for a clear emergency or red flag in the text, with no session:
-        in the first of the flow's languages it is read in (the session that would say which
-        could not be read)."""
-        for lang in self.flow.languages:
-            if self.flow.scanner(lang).scan(text).clear:
-                step = engine.start(self.flow, lang, text)
-                return Decision(None, False, step.replies, step.outcome, Event.EMERGENCY, write=False)
-        return None
+        in the language it is said in (the session that would say which could not be read)."""
+        lang, detection = engine.scan(self.flow, self.flow.first_language(text), text)
+        if not detection.clear:
+            return None
+        step = engine.start(self.flow, lang, text)
+        return Decision(None, False, step.replies, step.outcome, Event.EMERGENCY, write=False)
 
     def _handle(self, key: str, text: str, message_id: str | None, opt_out_type: str | None,
                 channel: str, answering: str | None) -> Decision:
@@ -135,7 +134,7 @@ class Line:
             return replace(decide(flow, before, text, opt_out_type, channel == "sms"), write=False)
         if answering is not None and session.state is not None and engine.is_current(flow, session.state) \
                 and engine.position(session.state) != Position.parse(answering) \
-                and not flow.scanner(lang).scan(text).clear:   # a late answer, but an emergency still acts
+                and not engine.scan(flow, lang, text)[1].clear:   # a late answer, but an emergency still acts
             logs.event("stale_answer", channel=channel)
             return Decision(session.state, False, engine.current_replies(flow, session.state),
                             event=Event.STALE, write=False)

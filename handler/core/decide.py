@@ -31,7 +31,7 @@ def decide(flow: Flow, session: Session, text: str, opt_out_type: str | None = N
     """What one message does to a conversation. sms_keywords: opting out and back in
     by text (not on a phone call)."""
     lang = language_of(session.state, "") or flow.first_language(text)
-    clear_emergency = any(flow.scanner(each).scan(text).clear for each in flow.languages)   # it wins over every keyword
+    clear_emergency = bool(engine.scan(flow, lang, text)[1].clear)   # in any language, it wins over every keyword
     keyword = keywords.classify(text, session.opted_out) if sms_keywords and not clear_emergency else None
     if (opt_out_type or "").upper() == "STOP":
         keyword = keywords.Keyword(keywords.OPT_OUT_TWILIO)        # Twilio already handled and answered it

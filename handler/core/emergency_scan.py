@@ -39,9 +39,14 @@ class Detection:
     """The checks a message sets off: clear ones act at once, possible ones ask first."""
     clear: tuple[EmergencyCheck, ...] = ()
     possible: tuple[EmergencyCheck, ...] = ()
+    denied: tuple[str, ...] = ()      # the checks' concepts the message denies ("no chest pain")
 
     def __bool__(self) -> bool:
         return bool(self.clear or self.possible)
+
+    def settles(self, concept: str) -> bool:
+        """This reading already says something of the finding: unsure, or denied."""
+        return concept in self.denied or any(check.concept == concept for check in self.possible)
 
 
 class EmergencyScanner:
@@ -55,4 +60,5 @@ class EmergencyScanner:
         """The checks this text sets off, in the flow's order."""
         reading = self.reader.read(text)
         return Detection(tuple(c for c in self.checks if c.concept in reading.clear),
-                         tuple(c for c in self.checks if c.concept in reading.possible))
+                         tuple(c for c in self.checks if c.concept in reading.possible),
+                         tuple(c.concept for c in self.checks if c.concept in reading.denied))

@@ -319,18 +319,27 @@ def _emergency(flow: Flow, state: State, checks: Sequence[EmergencyCheck]) -> St
     return Step(first.state, tuple(replies), first.outcome, Event.EMERGENCY)
 
 
-def _scan(flow: Flow, state: State, text: str) -> tuple[State, Detection]:
-    """The emergencies and red flags a message sets off. A clear one said in another language
-    of the flow acts too, and the conversation goes on in the language it was said in."""
-    detection = flow.scanner(state["lang"]).scan(text)
+def scan(flow: Flow, lang: str, text: str) -> tuple[str, Detection]:
+    """The emergencies and red flags a message sets off, and the language to answer in. A
+    clear one said in another language of the flow acts too ("no puedo respirar" in an
+    English conversation), unless the conversation's own language already reads that
+    finding as denied or unsure: "I'm not suicidal" is an English denial, whatever the
+    Spanish reader makes of "suicidal"."""
+    detection = flow.scanner(lang).scan(text)
     if detection.clear:
-        return state, detection
+        return lang, detection
     for other in flow.languages:
-        if other != state["lang"]:
+        if other != lang:
             found = flow.scanner(other).scan(text)
-            if found.clear:
-                return {**state, "lang": other}, found
-    return state, detection
+            clear = tuple(check for check in found.clear if not detection.settles(check.concept))
+            if clear:
+                return other, Detection(clear, found.possible, found.denied)
+    return lang, detection
+
+
+def _scan(flow: Flow, state: State, text: str) -> tuple[State, Detection]:
+    lang, detection = scan(flow, state["lang"], text)
+    return (state if lang == state["lang"] else {**state, "lang": lang}), detection
 
 
 def start(flow: Flow, lang: str = "en", text: str | None = None) -> Step:
