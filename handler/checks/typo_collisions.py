@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from handler.core.reader import Reader
+from handler.core.reader import Reader, unaccented
 
 COMMON_COUNT = 1000          # a word seen at least this often in pyspellchecker's corpus is common
 LANGUAGES = {"en": "en", "es": "es"}
@@ -32,8 +32,10 @@ def common_words(lang: str) -> list[str] | None:
 
 
 def collisions(reader: Reader, words: list[str]) -> Iterator[tuple[str, tuple[str, ...]]]:
-    """(common word, the phrase words it would be read as) for each one not declared."""
+    """(common word, the phrase words it would be read as) for each one not declared. The
+    reader sees a word without its accents ("lesión" is "lesion"), so it is compared so."""
     for word in words:
-        near = tuple(k for k in reader.spelled_like(word) if not _inflection(word, k))
+        plain = unaccented(word)
+        near = tuple(k for k in reader.spelled_like(plain) if not _inflection(plain, k))
         if near:
             yield word, near

@@ -93,3 +93,14 @@ def test_unicode_punctuation_and_format_characters_break_words(reader, noise):
 ])
 def test_normalize_keeps_letters_of_every_script(text, words):
     assert normalize(text) == words
+
+
+def test_a_common_word_is_checked_for_typos_as_the_reader_sees_it_without_accents():
+    from handler.checks.typo_collisions import collisions
+    # "lesión" is read as "lesion", a word of its own: never a typo of anything
+    spanish = Reader.from_vocabulary(parse_vocabulary({
+        **VOCABULARY, "languages": ["es"], "review": {"es": {"status": "draft"}},
+        "concepts": {"red_flag.spasticity_after_injury": {"es": {"clear": ["lesion de espalda"],
+                                                                 "possible": ["lesion"]}}},
+        "negation": {"es": {"cues": ["no"], "hedges": [], "fillers": [], "clause_breaks": []}}}), "es")
+    assert dict(collisions(spanish, ["lesión", "lección", "legión"])) == {"legión": ("lesion",)}
