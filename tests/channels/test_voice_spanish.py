@@ -397,3 +397,24 @@ def test_again_after_the_conversation_is_gone_starts_the_call_at_the_menu(caller
     assert turn.last.tags == ["Gather", "Redirect"]
     caller.choose("es")
     assert stored_lang(dynamodb, caller) == "es"
+
+
+# --- asking for the other language mid-call ----------------------------------------------------
+
+@pytest.mark.parametrize("place", [("topic", 0), ("red_flags", 2), ("medicine", 0)])
+def test_saying_espanol_mid_call_goes_on_in_spanish_with_the_answers_kept(caller, flow, dynamodb, place):
+    walk(caller, flow, until=place)
+    before = stored_state(dynamodb, caller.key)[1]
+    caller.locale = ES
+    turn = caller.say("español")
+    _version, state = stored_state(dynamodb, caller.key)
+    assert state["lang"] == "es" and state["answers"] == before["answers"] and state["node"] == before["node"]
+    assert turn.last.place["q"] == place[0] and turn.last.place["l"] == "es"
+    assert int(turn.last.place.get("i", "0")) == place[1]            # a list goes on at the same item
+    question = question_of(flow, place[0], "es")
+    prompt = turn.last.prompt()
+    assert prompt.startswith(question.prompt) if place[1] == 0 else \
+        prompt == vtext(flow, "item", "es").format(choice=question.choices[place[1]])
+    caller.locale = LOCALE
+    back = caller.say("English")
+    assert stored_lang(dynamodb, caller) == "en" and "l" not in back.last.place

@@ -220,6 +220,7 @@ def list_turn(flow: Flow, lang: str, question: Question, place: Place, digits: s
     something the engine must take as it is."""
     detected = bool(speech) and (any(flow.scanner(each).scan(speech) for each in flow.languages)
                                  or is_command(flow, lang, speech)
+                                 or flow.language_asked_for(speech) is not None   # "español": the engine switches
                                  or flow.language_after(speech, lang) != lang)   # words in another language
     if detected:
         return ListTurn(ListMove.NOT_FOR_THE_LIST)
