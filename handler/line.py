@@ -53,13 +53,16 @@ class Line:
                         event=Event.REPEATED, write=False)
 
     def handle(self, key: str, text: str, message_id: str | None = None,
-               opt_out_type: str | None = None, channel: str = "sms", answering: str | None = None) -> Decision:
+               opt_out_type: str | None = None, channel: str = "sms", answering: str | None = None,
+               language: str | None = None) -> Decision:
         """Apply one message. `answering` names the question the answer was given to
         (str of a Position); an answer to anything but the current question changes nothing.
+        `language`: the language a new conversation starts in (a call's language menu), not
+        the one its first message is written in.
         When the store fails, a clear emergency still gets its emergency advice (the reader
         needs no store); anything else raises, and the channel answers with the safe message."""
         try:
-            return self._handle(key, text, message_id, opt_out_type, channel, answering)
+            return self._handle(key, text, message_id, opt_out_type, channel, answering, language)
         except StoreError:
             emergency = self.emergency_without_store(text)
             if emergency is None:
@@ -77,14 +80,14 @@ class Line:
         return Decision(None, False, step.replies, step.outcome, Event.EMERGENCY, write=False)
 
     def _handle(self, key: str, text: str, message_id: str | None, opt_out_type: str | None,
-                channel: str, answering: str | None) -> Decision:
+                channel: str, answering: str | None, language: str | None = None) -> Decision:
         # A message without an id (a call's callback) gets one, so that a write that landed but
         # whose answer was lost (botocore's retry then fails the condition) is recognised on the
         # re-read as this message's own, not applied a second time.
         tag = id_tag(message_id or secrets.token_hex(8))
         for _attempt in range(2):
             session = self.store.load(key)
-            decision = self._decide(session, text, tag, opt_out_type, channel, answering)
+            decision = self._decide(session, text, tag, opt_out_type, channel, answering, language)
             if not decision.write:
                 return decision
             same_talk = session.state is not None and decision.state is not None and \
@@ -110,7 +113,7 @@ class Line:
             return decision
         if decision.outcome is not None and decision.outcome.disposition == Disposition.EMERGENCY:
             return replace(decision, write=False)   # emergency advice does not wait for the store
-        lang = language_of(session.state, self.flow.languages[0])
+        lang = language_of(session.state, language if language in self.flow.languages else self.flow.languages[0])
         return Decision(None, False, (Message(self.flow.text("resend", lang), key="resend"),),
                         event=Event.RESEND, write=False)
 
@@ -121,7 +124,7 @@ class Line:
         return window, (session.count if session.window == window else 0)
 
     def _decide(self, session: Session, text: str, tag: str, opt_out_type: str | None,
-                channel: str, answering: str | None) -> Decision:
+                channel: str, answering: str | None, language: str | None = None) -> Decision:
         flow = self.flow
         lang = language_of(session.state, flow.languages[0])
         if tag == session.last_message:
@@ -131,7 +134,8 @@ class Line:
             before = Session(session.key, state=session.previous, opted_out=session.previously_opted_out)
             logs.event("duplicate_message", channel=channel)
             # (the replayed event is kept: a call says goodbye after "finished" again, as the first time)
-            return replace(decide(flow, before, text, opt_out_type, channel == "sms"), write=False)
+            return replace(decide(flow, before, text, opt_out_type, channel == "sms", language), write=False)
+        # A late answer changes nothing, but an emergency (said in any language) still acts.
         if answering is not None and session.state is not None and engine.is_current(flow, session.state) \
                 and engine.position(session.state) != Position.parse(answering) \
                 and not engine.scan(flow, lang, text)[1].clear:   # a late answer, but an emergency still acts
@@ -151,7 +155,7 @@ class Line:
             over = self._over_the_limit(session, text, lang, count, self.max_per_hour)
             if over is not None:
                 return over
-        decision = decide(flow, session, text, opt_out_type, channel == "sms")
+        decision = decide(flow, session, text, opt_out_type, channel == "sms", language)
         if not decision.write:
             self._log(decision, channel, session.turns)
         return decision

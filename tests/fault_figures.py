@@ -274,6 +274,9 @@ class SmsChannel:
         return []
 
 
+LANGUAGE_STEP = "language menu: 1"
+
+
 class VoiceChannel:
     name = "voice"
     MAX_HOPS = 10              # Redirects Twilio follows for one input, at most (more: a loop)
@@ -311,8 +314,9 @@ class VoiceChannel:
         return item
 
     def conversation(self) -> list[Step]:
-        """The whole call without faults: the incoming call, then a keypad answer at every
-        gather as a caller with VOICE_FINDINGS would give it, then VOICE_AFTER_ADVICE."""
+        """The whole call without faults: the incoming call (the language menu), English
+        picked at it, then a keypad answer at every gather as a caller with VOICE_FINDINGS
+        would give it, then VOICE_AFTER_ADVICE."""
         call = voice_helpers.voice_params("voice_incoming_call", VOICE_CALL_SID)
         steps = [self.record(Step("incoming call", (voice_helpers.STAGE + "/voice", call)))]
         after_advice = list(VOICE_AFTER_ADVICE)
@@ -321,6 +325,10 @@ class VoiceChannel:
             last.root = ElementTree.fromstring(last.body)
             if last.gather is None:
                 break
+            if voice_helpers.is_menu(last.gather):       # the language menu: English (nothing stored before it)
+                params = voice_helpers.voice_params("voice_gather_digits", VOICE_CALL_SID, Digits="1")
+                steps.append(self.record(Step(LANGUAGE_STEP, (last.gather.get("action"), params))))
+                continue
             place = last.place
             if place["q"] == "advice":
                 if not after_advice:

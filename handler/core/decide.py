@@ -1,6 +1,7 @@
 """What one message does to a conversation: keywords that win over the flow
 (emergencies first, then opting out, HELP), then the engine. A new conversation
-starts in the language its first message is written in. Pure: the session
+starts in the language its first message is written in (or the one a call's
+language menu picked). Pure: the session
 comes in as data and what to store and reply goes out as data; handler.line
 reads and writes the store around it."""
 from __future__ import annotations
@@ -27,10 +28,13 @@ class Decision:
 
 
 def decide(flow: Flow, session: Session, text: str, opt_out_type: str | None = None,
-           sms_keywords: bool = True) -> Decision:
+           sms_keywords: bool = True, language: str | None = None) -> Decision:
     """What one message does to a conversation. sms_keywords: opting out and back in
-    by text (not on a phone call)."""
-    lang = language_of(session.state, "") or flow.first_language(text)
+    by text (not on a phone call). language: the language a new conversation starts in
+    (one of the flow's; a call's language menu picked it), instead of the one its first
+    message is written in; a conversation under way keeps its own."""
+    chosen = language if language in flow.languages else None
+    lang = language_of(session.state, "") or chosen or flow.first_language(text)
     clear_emergency = bool(engine.scan(flow, lang, text)[1].clear)   # in any language, it wins over every keyword
     keyword = keywords.classify(text, session.opted_out) if sms_keywords and not clear_emergency else None
     if (opt_out_type or "").upper() == "STOP":

@@ -2,10 +2,13 @@
 webhook path (signed requests into the app, sessions in DynamoDB).
 
 The scripted patient only reads what the line sends: it recognises the
-question in the line's last message by its text in the flow, answers from its
-list of present findings (and says yes when the line checks something it said
-in words), and the disposition is read off the advice sent; the findings and
-language come from the session the line stored.
+question in the line's last message by its text in the flow (in the vignette's
+`language` first, then in the flow's others), answers from its list of present
+findings (and says yes when the line checks something it said in words), in the
+language the question was asked in, and the disposition is read off the advice
+sent; the findings and language come from the session the line stored. A
+Spanish patient (`"language": "es"`) opens a text with HOLA, and picks Spanish
+at a call's language menu (9, or "español" said).
 Input and output follow the project's vignette format (JSON list in, JSON
 Lines out, a summary line on stderr)."""
 from __future__ import annotations
@@ -19,7 +22,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from handler.channels.sms import rendering
 from handler.channels.sms.segments import segments
-from handler.channels.voice.menu import Place
+from handler.channels.voice.menu import LANGUAGE_KEYS, Place
 from handler.core.disposition import Disposition
 from handler.core.engine import Question, confirm_question, findings, is_current, question_at, question_for
 from handler.core.flow import RANK, Flow
@@ -31,42 +34,63 @@ from handler.tools.local_line import SignedClient, local_settings, local_store
 from handler.tools.twiml_reading import sms_messages, twiml_verbs
 
 MAX_TURNS = 40
+OPENINGS = {"en": "HI", "es": "HOLA"}              # the first text, when the vignette gives none
+YES_NO = {"en": ("yes", "no"), "es": ("sí", "no")}
+LANGUAGE_NAMES = {"en": "English", "es": "español"}   # what a caller says at the language menu
 
 
 @dataclass(frozen=True)
 class KnownQuestion:
     question: Question
     sms: str
+    lang: str = "en"
 
 
 def known_questions(flow: Flow, lang: str) -> list[KnownQuestion]:
-    """Every question the line can ask, as it reads by SMS (longest first, so the
-    most specific text wins)."""
+    """Every question the line can ask, as it reads by SMS in one language (longest first,
+    so the most specific text wins)."""
     questions = [question_at(flow, node_id, lang) for node_id, node in flow.nodes.items()
                  if isinstance(node, QuestionNode)]
     confirmable = {*flow.checks_by_concept, *(code for code in flow.dispositions if flow.asking_node(code))}
-    questions += [confirm_question(flow, concept, lang) for concept in sorted(confirmable)]
-    known = [KnownQuestion(q, rendering.question_text(flow, lang, q)) for q in questions]
+    for concept in sorted(confirmable):
+        try:
+            questions.append(confirm_question(flow, concept, lang))
+        except KeyError:      # no text in this language (a translation not done yet): never asked in it
+            continue
+    known = [KnownQuestion(q, rendering.question_text(flow, lang, q), lang) for q in questions]
     return sorted(known, key=lambda k: -len(k.sms))
 
 
-def advice_openings(flow: Flow, lang: str) -> list[tuple[str, Disposition | None]]:
-    """(first text of each outcome's advice, its disposition)."""
+def questions_heard(flow: Flow, lang: str) -> list[KnownQuestion]:
+    """The questions a patient of this language recognises: in it first, then in the flow's
+    other languages (the line moves to the one a message is plainly written in)."""
+    others = [other for other in flow.languages if other != lang]
+    return [known for each in (lang, *others) if each in flow.languages for known in known_questions(flow, each)]
+
+
+def advice_openings(flow: Flow, lang: str | None = None) -> list[tuple[str, Disposition | None]]:
+    """(first text of each outcome's advice, its disposition), in one language or in all."""
     openings: list[tuple[str, Disposition | None]] = []
-    for node in flow.nodes.values():
-        if isinstance(node, OutcomeNode):
-            first = node.parts[0]
-            text = first.text[lang] if first.text is not None else flow.text(first.include or "", lang)
-            openings.append((text, node.disposition))
+    for each in (lang,) if lang is not None else flow.languages:
+        for node in flow.nodes.values():
+            if isinstance(node, OutcomeNode):
+                first = node.parts[0]
+                text = first.text[each] if first.text is not None else flow.text(first.include or "", each)
+                openings.append((text, node.disposition))
     return openings
 
 
-def answer(question: Question, present: set[str], said: Set[str] = frozenset()) -> str:
-    """What the scripted patient replies: from what is present; a question that confirms
-    something the patient said in words is answered yes."""
+def yes_no_word(yes: bool, lang: str) -> str:
+    yes_word, no_word = YES_NO.get(lang, YES_NO["en"])
+    return yes_word if yes else no_word
+
+
+def answer(question: Question, present: set[str], said: Set[str] = frozenset(), lang: str = "en") -> str:
+    """What the scripted patient replies (yes and no in `lang`): from what is present; a
+    question that confirms something the patient said in words is answered yes."""
     if question.kind == QuestionKind.YES_NO:
         meant = present | said if question.confirming else present
-        return "yes" if question.concepts[0] in meant else "no"
+        return yes_no_word(question.concepts[0] in meant, lang)
     if question.kind == QuestionKind.ALL_THAT_APPLY:
         picked = [str(n) for n, code in enumerate(question.concepts, 1) if code in present]
         return " ".join(picked) or "0"
@@ -89,7 +113,7 @@ class Patient:
         self.transcript: list[dict] = []
         self.reached: list[str] = []
         self.answered = 0
-        self.openings = advice_openings(flow, self.lang)
+        self.openings = advice_openings(flow)         # the advice is known in every language
         self.volunteered_means = set((self.volunteer or {}).get("means", ()))
 
     def heard(self, text: str) -> None:
@@ -131,7 +155,7 @@ def stored_state(app: Any, key: str) -> State | None:
 def run_sms(app: Any, client: SignedClient, vignette: dict, number: str, hash_key: str) -> dict:
     flow = app.extensions["triage_line"].flow
     patient = Patient(flow, vignette)
-    questions = known_questions(flow, patient.lang)
+    questions = questions_heard(flow, patient.lang)
     sent_segments = 0
 
     def send(text: str) -> list[str]:
@@ -144,26 +168,37 @@ def run_sms(app: Any, client: SignedClient, vignette: dict, number: str, hash_ke
             sent_segments += segments(message)
         return messages
 
-    messages = send(vignette.get("opening", "HI"))
+    messages = send(vignette.get("opening", OPENINGS.get(patient.lang, OPENINGS["en"])))
     while patient.turns() < MAX_TURNS:
         last = messages[-1] if messages else ""
-        asked = next((k.question for k in questions if last.endswith(k.sms)), None)
-        volunteered = patient.volunteers_now(asked is not None)
+        known = next((k for k in questions if last.endswith(k.sms)), None)
+        volunteered = patient.volunteers_now(known is not None)
         if volunteered:
             messages = send(volunteered)
             continue
-        if asked is None:
+        if known is None:
             break  # advice given (or nothing asked): the conversation is over
-        messages = send(answer(asked, patient.present, patient.said_in_words))
+        asked = known.question
+        messages = send(answer(asked, patient.present, patient.said_in_words, known.lang))
         patient.answered += not asked.confirming
     return patient.result(vignette, sent_segments, stored_state(app, "sms#" + pseudonym(hash_key, number)))
 
 
-def spoken_answer(question: Question, reply: str) -> str:
-    """The keypad answer as a caller would say it."""
+def spoken_answer(question: Question, reply: str, lang: str = "en") -> str:
+    """The keypad answer as a caller would say it (in the language it was asked in)."""
     if question.kind == QuestionKind.ONE_OF:
         return question.choices[int(reply) - 1]
-    return "yes" if reply == "1" else "no"
+    return yes_no_word(reply == "1", lang)
+
+
+def heard_language(flow: Flow, gather: dict[str, str]) -> str:
+    """The language a gather listens in (its locale), as one of the flow's."""
+    locale = gather.get("language")
+    return next((lang for lang in flow.languages if flow.voice.locale.get(lang) == locale), flow.languages[0])
+
+
+def is_language_menu(gather: dict[str, str]) -> bool:
+    return urlsplit(gather.get("action", "")).path.endswith("/voice/language")
 
 
 def run_voice(app: Any, client: SignedClient, vignette: dict, call_id: str, hash_key: str) -> dict:
@@ -188,8 +223,15 @@ def run_voice(app: Any, client: SignedClient, vignette: dict, call_id: str, hash
                 break                               # hung up
             response = client.post(path_of(redirect), call)
             continue
+        if is_language_menu(gather):               # the patient's language, by key or by name
+            said = LANGUAGE_NAMES.get(patient.lang, "English") if by_speech else LANGUAGE_KEYS.get(patient.lang, "1")
+            patient.said(said)
+            params = {"SpeechResult": said, "Confidence": "0.9"} if by_speech else {"Digits": said}
+            response = client.post(path_of(gather["action"]), {**call, **params})
+            continue
+        lang = heard_language(flow, gather)
         place = place_of(gather["action"])
-        asked = asked_at(flow, place)
+        asked = asked_at(flow, place, lang)
         volunteered = patient.volunteers_now(asked is not None)
         if volunteered:
             patient.said(volunteered)
@@ -205,7 +247,7 @@ def run_voice(app: Any, client: SignedClient, vignette: dict, call_id: str, hash
             concept = question.concepts[item if question.kind == QuestionKind.ALL_THAT_APPLY else 0]
             meant = patient.present | patient.said_in_words if question.confirming else patient.present
             reply = "1" if concept in meant else "2"
-        said = spoken_answer(question, reply) if by_speech else reply
+        said = spoken_answer(question, reply, lang) if by_speech else reply
         patient.said(said)
         patient.answered += not question.confirming and (
             question.kind != QuestionKind.ALL_THAT_APPLY or item + 1 == len(question.choices))
@@ -214,11 +256,11 @@ def run_voice(app: Any, client: SignedClient, vignette: dict, call_id: str, hash
     return patient.result(vignette, 0, stored_state(app, "call#" + pseudonym(hash_key, call_id)))
 
 
-def asked_at(flow: Flow, place: Place | None) -> tuple[Question, int] | None:
-    """The question (and list item) a gather asks; None for the advice."""
+def asked_at(flow: Flow, place: Place | None, lang: str | None = None) -> tuple[Question, int] | None:
+    """The question (and list item) a gather asks, in `lang`; None for the advice."""
     if place is None or place.position.is_advice:
         return None
-    question = question_for(flow, place.position, flow.languages[0])
+    question = question_for(flow, place.position, lang or flow.languages[0])
     if question is None:
         raise KeyError(f"the line asked {place.position}, which flow {flow.id} does not have")
     return question, (0 if question.confirming else place.item)

@@ -133,6 +133,12 @@ def call_form(call: str, *pairs) -> bytes:
     return urlencoded([("CallSid", call), ("AccountSid", ACCOUNT_SID), *pairs])
 
 
+def start_call(line: Line, call: str) -> None:
+    """An incoming call, English picked at its language menu: the call is under way."""
+    check(line, line.post("/voice", urlencoded({**VOICE_BASE, "CallSid": call}.items())))
+    check(line, line.post("/voice/language", call_form(call, ("Digits", "1")), query=sealed("menu=language")))
+
+
 def place_in(url: str) -> dict:
     """The place a callback URL names, its seal left out."""
     return {k: v for k, v in parse_qsl(urlsplit(url).query) if k != "seal"}
@@ -274,7 +280,8 @@ extra_query = st.lists(st.tuples(st.one_of(st.sampled_from(QUERY_KEYS), words), 
 
 
 @PROPERTY
-@given(path=st.sampled_from(("/voice", "/voice/answer", "/voice/answer", "/voice/answer", "/voice/nurse-done")),
+@given(path=st.sampled_from(("/voice", "/voice/language", "/voice/answer", "/voice/answer", "/voice/answer",
+                             "/voice/nurse-done")),
        pairs=field_pairs(VOICE_FIELDS, VOICE_BASE), call=st.sampled_from(CALL_SIDS), place=place_queries,
        extra=extra_query, answer=st.one_of(st.none(), st.tuples(st.sampled_from(("Digits", "SpeechResult")),
                                                                 st.sampled_from(VOICE_ANSWERS))),
@@ -283,7 +290,7 @@ def test_any_voice_request_gets_twiml(line, path, pairs, call, place, extra, ans
     """A call under way (or not), then any callback: a question's place in the query (or
     nonsense there, sealed or not), realistic answers mixed with hostile fields."""
     if progress != "none":
-        check(line, line.post("/voice", urlencoded({**VOICE_BASE, "CallSid": call}.items())))
+        start_call(line, call)
     if progress == "at the list":
         check(line, line.post("/voice/answer", call_form(call, ("Digits", "1")), query=sealed("q=topic")))
     pairs = [(k, call if k == "CallSid" and v == VOICE_BASE["CallSid"] else v) for k, v in pairs]
@@ -308,7 +315,7 @@ def test_any_place_in_a_call_under_way(line, question, item, picked, flags, answ
     """A call at its first list question, then a gather callback naming any place (the
     question, the item of a list, the items picked so far), sealed, with any answer."""
     call = "CA" + uuid.uuid4().hex
-    check(line, line.post("/voice", urlencoded({**VOICE_BASE, "CallSid": call}.items())))
+    start_call(line, call)
     check(line, line.post("/voice/answer", call_form(call, ("Digits", "1")), query=sealed("q=topic")))
     query = [("q", question), *([("i", str(item))] if item is not None else []),
              *([("p", picked)] if picked is not None else []), *(flag.split("=") for flag in sorted(flags))]
@@ -327,7 +334,7 @@ def test_a_list_item_the_question_does_not_have(line, query, answer):
     to the whole list ("1": red flag 1, emergency). Now the list is read again from its
     first item. (The URL is sealed: the line could have made it before the fix.)"""
     call = "CA" + uuid.uuid4().hex
-    check(line, line.post("/voice", urlencoded({**VOICE_BASE, "CallSid": call}.items())))
+    start_call(line, call)
     at_red_flags = check(line, line.post("/voice/answer", call_form(call, ("Digits", "1")), query=sealed("q=topic")))
     assert place_in(at_red_flags.find("Gather").get("action")) == {"q": "red_flags"}
     root = check(line, line.post("/voice/answer", call_form(call, *answer.items()), query=sealed(query)))

@@ -241,3 +241,50 @@ def whole_webhooks(data) -> None:
                          ids=["sample", "webhooks"])
 def test_copies_of_the_shared_files_are_whole(copy, check):
     check(json.loads(copy.read_text(encoding="utf-8")))
+
+
+# --- the same vignettes in Spanish ---------------------------------------------------------
+
+def in_spanish(path, tmp_path_factory, name: str):
+    """A copy of a vignette file with every vignette's language set to es (its SMS ones)."""
+    vignettes = [{**v, "language": "es"} for v in json.loads(path.read_text(encoding="utf-8"))
+                 if v.get("channel", "sms") == "sms"]
+    copy = tmp_path_factory.mktemp("es") / name
+    copy.write_text(json.dumps(vignettes, ensure_ascii=False), encoding="utf-8")
+    return copy
+
+
+def english_free_text(vignette: dict) -> bool:
+    """The vignette says something in English words (its opening or volunteered text): the
+    line may rightly go on in English from there."""
+    return "opening" in vignette or "volunteer" in vignette
+
+
+@pytest.fixture(scope="module")
+def spanish_runs(tmp_path_factory):
+    return {name: Run(in_spanish(path, tmp_path_factory, f"{name}-es.json"))
+            for name, path in (("sample", SAMPLE), ("own", OWN))}
+
+
+@pytest.mark.parametrize("name", ["sample", "own"])
+def test_every_sms_vignette_in_spanish_gets_the_english_disposition(spanish_runs, sample_run, own_run, name):
+    spanish, english = spanish_runs[name], {"sample": sample_run, "own": own_run}[name]
+    assert spanish.code == 0 and spanish.sms
+    check_summary(spanish)
+    total, correct, under, over, none = spanish.summary()
+    assert under == 0 and total == len(spanish.sms)
+    for vignette in spanish.sms:
+        result, same = spanish.by_id[vignette["id"]], english.by_id[vignette["id"]]
+        assert result["disposition"] == same["disposition"], (vignette["id"], result["transcript"])
+        assert result["findings"] == same["findings"], vignette["id"]
+        assert list(result) == list(same)
+        transcript = result["transcript"]
+        assert transcript[0] == {"from": "patient", "text": vignette.get("opening", "HOLA")}
+        assert result["segments"] == sum(segments(t["text"]) for t in transcript if t["from"] == "line")
+        if not english_free_text(vignette):          # a Spanish patient all the way: a Spanish conversation
+            assert result["language"] == "es", vignette["id"]
+            assert any("¿" in t["text"] for t in transcript if t["from"] == "line"), vignette["id"]
+            answers = [t["text"] for t in transcript[1:] if t["from"] == "patient"]
+            assert "yes" not in answers, "a Spanish patient answers sí"
+        else:
+            assert result["language"] in ("es", "en")

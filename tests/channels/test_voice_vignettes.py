@@ -86,3 +86,47 @@ def test_the_project_voice_vignettes(local_env, capsys):
     check(vignettes, results, summary)
     with capsys.disabled():
         print(f"\nvoice vignettes ({VOICE.name}): {summary}")
+
+
+# --- the same vignettes in Spanish: the caller picks Spanish at the language menu ------------
+
+def spanish(vignettes: list[dict]) -> list[dict]:
+    return [{**v, "language": "es"} for v in vignettes]
+
+
+def check_spanish(vignettes: list[dict], results: list[dict], summary: str) -> None:
+    """The same dispositions as in English (every one as expected), none undertriaged; the
+    caller answered the menu in Spanish and, unless it said English words, stayed in Spanish."""
+    check(vignettes, results, summary)
+    for vignette, result in zip(vignettes, results, strict=True):
+        said = [t["text"] for t in result["transcript"] if t["from"] == "patient"]
+        speech = vignette.get("input", "dtmf") == "speech"
+        assert said[0] == ("español" if speech else "9"), said
+        heard = [t["text"] for t in result["transcript"] if t["from"] == "line"]
+        assert heard[:2] == ["For English, press 1, or say English.", "Para español, oprima 9, o diga español."]
+        if "volunteer" not in vignette:
+            assert result["language"] == "es", vignette["id"]
+            assert heard[2].startswith("Le damos la bienvenida")
+            if speech:
+                assert not {"yes", "no thanks"} & {s.lower() for s in said}
+                assert any(s in ("sí", "no") for s in said), said
+        else:
+            assert result["language"] in ("es", "en")
+
+
+def test_the_sample_voice_vignettes_in_spanish(local_env, capsys, tmp_path):
+    voice = spanish([v for v in json.loads(SAMPLE.read_text(encoding="utf-8")) if v.get("channel") == "voice"])
+    copy = tmp_path / "sample-voice-es.json"
+    copy.write_text(json.dumps(voice, ensure_ascii=False), encoding="utf-8")
+    results, summary = run(copy, capsys)
+    check_spanish(voice, results, summary)
+
+
+def test_the_project_voice_vignettes_in_spanish(local_env, capsys, tmp_path):
+    vignettes = spanish(json.loads(VOICE.read_text(encoding="utf-8")))
+    copy = tmp_path / "voice-es.json"
+    copy.write_text(json.dumps(vignettes, ensure_ascii=False), encoding="utf-8")
+    results, summary = run(copy, capsys)
+    check_spanish(vignettes, results, summary)
+    with capsys.disabled():
+        print(f"\nvoice vignettes in Spanish ({VOICE.name}, language es): {summary}")

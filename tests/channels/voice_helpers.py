@@ -9,8 +9,13 @@ the exact URL (query string included) as Twilio signs it, and follows
 
 Every TwiML response any voice test receives through the caller passes
 `check_twiml`: the structural invariants of the voice line (every Gather is
-followed by its no-input path, every Say carries the flow's language, every URL
+followed by its no-input path, every Say carries the call's language, every URL
 is absolute under PUBLIC_BASE_URL, a response never ends in silence).
+
+A call starts at the language menu (/voice: each language's line in its own
+locale, then /voice/language). `Caller.start()` picks English there (1), as every
+English test's caller does; `start(lang="es")` picks Spanish (9), and `call()`
+stops at the menu.
 """
 from __future__ import annotations
 
@@ -42,7 +47,9 @@ from tests.paths import TESTS_DIR
 WEBHOOKS_FILE = TESTS_DIR / "fixtures" / "twilio-webhooks.json"   # Twilio's real parameter sets
 
 LOCALE = "en-US"
-LOCALES = {"en-US", "es-US"}     # each Say in one of the flow's speech locales
+LOCALES = {"en": "en-US", "es": "es-US"}            # the flow's voice.locale
+MENU_KEYS = {"en": "1", "es": "9"}                  # the language menu's keys
+YES_NO_SAID = {"en": ("Yes.", "No."), "es": ("Sí.", "No.")}
 NURSE_NUMBER = "+15005550009"
 CALL_SID = "CA0123456789abcdef0123456789abcdef"     # the one in Twilio's sample parameter sets
 CALLER_NUMBER = "+14155550123"
@@ -125,20 +132,33 @@ def check_url(url: str) -> None:
     assert urlsplit(url).path.startswith(urlsplit(BASE_URL).path + "/"), url
 
 
-def check_twiml(root) -> None:
-    """The structural invariants of every voice TwiML response."""
+def is_static_safe_message(root) -> bool:
+    from handler.channels.safe_reply import SAFE_TEXT, SAFE_TEXT_ES
+    says = verbs(root)[:2]
+    return tags(root) == ["Say", "Say", "Hangup"] and [e.get("language") for e in says] == ["en-US", "es-US"] \
+        and text_of(says[0]).startswith(SAFE_TEXT) and text_of(says[1]).startswith(SAFE_TEXT_ES)
+
+
+def check_twiml(root, locale: str = LOCALE) -> None:
+    """The structural invariants of every voice TwiML response; every Say and Gather (but
+    the language menu's Says, each in its own language) carries `locale`, the call's."""
     assert root.tag == "Response"
     elements = verbs(root)
     assert elements, "an empty response: the caller would hear silence"
     allowed = {"Say", "Gather", "Redirect", "Hangup", "Dial"}
     assert set(tags(root)) <= allowed, tags(root)
+    safe_message = is_static_safe_message(root)   # it cannot know the call's language: English, then Spanish
     for index, element in enumerate(elements):
         if element.tag == "Say":
             assert text_of(element), "an empty <Say>"
-            assert element.get("language") in LOCALES, element.attrib
+            assert element.get("language") == locale or safe_message, element.attrib
             assert len(element) == 0
+        elif element.tag == "Gather" and is_menu(element):
+            check_menu_gather(element)
+            assert [e.tag for e in elements[index + 1:]] == ["Redirect"], tags(root)
+            assert urlsplit(text_of(elements[index + 1])).path.endswith("/voice/language")
         elif element.tag == "Gather":
-            check_gather(element)
+            check_gather(element, locale)
             rest = elements[index + 1:]
             assert rest, "a <Gather> with nothing after it: a dead end when the caller says nothing"
             following = rest[0]
@@ -165,7 +185,26 @@ def check_twiml(root) -> None:
     assert last in ("Redirect", "Hangup", "Dial"), f"response ends in <{last}>: {tags(root)}"
 
 
-def check_gather(gather) -> None:
+def is_menu(gather) -> bool:
+    return urlsplit(gather.get("action", "")).path.endswith("/voice/language")
+
+
+def check_menu_gather(gather) -> None:
+    """The language menu: one key, speech too, a short wait, and one line per language, the
+    first language's first, each said in its own locale."""
+    attrs = gather.attrib
+    assert attrs.get("input") == "dtmf speech" and attrs.get("method") == "POST", attrs
+    check_url(attrs.get("action", ""))
+    assert attrs.get("numDigits") == "1", attrs
+    assert 3 <= int(attrs.get("timeout", "0")) <= 10, attrs
+    assert attrs.get("language") == LOCALE, attrs
+    says = list(gather)
+    assert [s.tag for s in says] == ["Say"] * len(LOCALES), [s.tag for s in says]
+    assert [s.get("language") for s in says] == list(LOCALES.values())
+    assert all(text_of(s) for s in says)
+
+
+def check_gather(gather, locale: str = LOCALE) -> None:
     attrs = gather.attrib
     assert attrs.get("input") == "dtmf speech", attrs
     assert attrs.get("method") == "POST", attrs
@@ -173,14 +212,14 @@ def check_gather(gather) -> None:
     assert urlsplit(attrs["action"]).path.endswith("/voice/answer"), attrs["action"]
     assert 5 <= int(attrs.get("timeout", "0")) <= 15, attrs      # time to answer, in seconds
     assert attrs.get("numDigits") == "1", attrs
-    assert attrs.get("language") == LOCALE, attrs
+    assert attrs.get("language") == locale, attrs
     hints = [h.strip() for h in attrs.get("hints", "").split(",")]
     assert hints and all(hints), attrs
     says = list(gather)
     assert says and all(s.tag == "Say" for s in says), [s.tag for s in says]
     for say in says:
         assert text_of(say)
-        assert say.get("language") == LOCALE
+        assert say.get("language") == locale
 
 
 # --- the caller ------------------------------------------------------------------------------
@@ -259,6 +298,7 @@ class Caller:
         self.call_sid = call_sid
         self.current: Twiml | None = None     # the last response that holds a Gather
         self.log: list[Twiml] = []
+        self.locale = LOCALE                  # what every Say and Gather must carry (the call's language)
 
     @property
     def key(self) -> str:
@@ -279,7 +319,7 @@ class Caller:
         if response.status_code == 200:
             assert response.mimetype == "text/xml", response.mimetype
             twiml.root = ElementTree.fromstring(response.data)
-            check_twiml(twiml.root)
+            check_twiml(twiml.root, self.locale)
             check_seals(twiml.root, self.settings)
         self.log.append(twiml)
         return twiml
@@ -301,9 +341,28 @@ class Caller:
             raise AssertionError("Redirects without end")
         return turn
 
-    def start(self, **replace) -> Turn:
+    def call(self, **replace) -> Turn:
+        """The incoming call (/voice): the language menu, unless the call is under way."""
         params = voice_params("voice_incoming_call", self.call_sid, **replace)
         return self._follow(self.post(STAGE + "/voice", params))
+
+    @property
+    def at_menu(self) -> bool:
+        return self.current is not None and self.current.gather is not None and is_menu(self.current.gather)
+
+    def choose(self, lang: str = "en") -> Turn:
+        """Press the language's key at the language menu; the call goes on in it."""
+        assert self.at_menu, "not at the language menu"
+        self.locale = LOCALES[lang]
+        return self.press(MENU_KEYS[lang])
+
+    def start(self, lang: str | None = "en", **replace) -> Turn:
+        """The incoming call, and the language picked at its menu (None: stay at the menu).
+        Returns the turn after the choice: the opening and the first question."""
+        turn = self.call(**replace)
+        if lang is None or turn.last.status != 200 or turn.last.gather is None or not is_menu(turn.last.gather):
+            return turn
+        return self.choose(lang)
 
     def action(self) -> str:
         assert self.current is not None and self.current.gather is not None, "nothing is being asked"
@@ -324,8 +383,9 @@ class Caller:
         return self._follow(self.post(redirect, no_input_params(self.call_sid)))
 
     def prompts(self) -> int:
-        """Prompts heard so far: Says inside Gathers, and standalone question Says."""
-        return sum(len(list(r.gather.iter("Say"))) for r in self.log if r.status == 200 and r.gather is not None)
+        """Prompts heard so far: Says inside Gathers (the language menu's left out)."""
+        return sum(len(list(r.gather.iter("Say"))) for r in self.log
+                   if r.status == 200 and r.gather is not None and not is_menu(r.gather))
 
 
 # --- the store -------------------------------------------------------------------------------
@@ -348,26 +408,26 @@ def stored_state(client, key: str) -> tuple[int, dict | None]:
 
 # --- what the flow says, and a scripted caller ----------------------------------------------
 
-def vtext(flow, key: str) -> str:
-    return flow.voice.texts[key][flow.languages[0]]
+def vtext(flow, key: str, lang: str | None = None) -> str:
+    return flow.voice.texts[key][lang or flow.languages[0]]
 
 
-def outcomes_heard(flow, turn) -> list[str]:
+def outcomes_heard(flow, turn, lang: str | None = None) -> list[str]:
     """The outcomes whose advice opens one of the Says heard (in flow order)."""
     heard = turn.says() if isinstance(turn, Turn) else turn.says()
     return [node_id for node_id, node in flow.nodes.items()
             if node.type == "outcome"
-            and any(advice_opening(node_id, flow.languages[0], flow) in said for said in heard)]
+            and any(advice_opening(node_id, lang or flow.languages[0], flow) in said for said in heard)]
 
 
-def disposition_heard(flow, turn) -> str | None:
-    found = outcomes_heard(flow, turn)
+def disposition_heard(flow, turn, lang: str | None = None) -> str | None:
+    found = outcomes_heard(flow, turn, lang)
     assert len(found) == 1, f"expected one outcome's advice, heard {found}: {turn.says()}"
     return flow.nodes[found[0]].disposition
 
 
-def question_of(flow, q: str):
-    lang = flow.languages[0]
+def question_of(flow, q: str, lang: str | None = None):
+    lang = lang or flow.languages[0]
     if q.startswith("confirm:"):
         return engine.confirm_question(flow, q.removeprefix("confirm:"), lang)
     return engine.question_at(flow, q, lang)
@@ -376,10 +436,12 @@ def question_of(flow, q: str):
 SPOKEN_NUMBERS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 
 
-def scripted_answer(flow, place: dict, present: set, speech: bool, choose: dict | None = None) -> str:
-    """A caller's answer at a gather: keypad digits or speech."""
+def scripted_answer(flow, place: dict, present: set, speech: bool, choose: dict | None = None,
+                    lang: str | None = None) -> str:
+    """A caller's answer at a gather: keypad digits or speech (in `lang`, the call's)."""
     q, item = place["q"], int(place.get("i", "0"))
-    question = question_of(flow, q)
+    lang = lang or flow.languages[0]
+    question = question_of(flow, q, lang)
     if choose and q in choose:
         index = choose[q]
         if question.kind == "one_of":
@@ -394,16 +456,16 @@ def scripted_answer(flow, place: dict, present: set, speech: bool, choose: dict 
     else:
         yes = question.concepts[item] in present
     if speech:
-        return "Yes." if yes else "No."
+        return YES_NO_SAID[lang][0 if yes else 1]
     return "1" if yes else "2"
 
 
 def walk(caller: Caller, flow, present=(), speech: bool = False, choose: dict | None = None,
-         until: tuple | None = None, max_inputs: int = 60) -> Turn:
-    """Call and answer as a patient with these findings until the advice (or `until`,
-    a (question, item) place, is being asked). Returns the last turn."""
+         until: tuple | None = None, max_inputs: int = 60, lang: str = "en") -> Turn:
+    """Call, pick `lang` at the language menu, and answer as a patient with these findings
+    until the advice (or `until`, a (question, item) place, is being asked). Returns the last turn."""
     present = set(present)
-    turn = caller.start()
+    turn = caller.start(lang)
     for _ in range(max_inputs):
         if caller.current is None or turn.last.gather is None:
             return turn
@@ -412,24 +474,29 @@ def walk(caller: Caller, flow, present=(), speech: bool = False, choose: dict | 
             return turn
         if until is not None and (place["q"], int(place.get("i", "0"))) == until:
             return turn
-        answer = scripted_answer(flow, place, present, speech, choose)
+        answer = scripted_answer(flow, place, present, speech, choose, lang)
         turn = caller.say(answer) if speech else caller.press(answer)
     raise AssertionError("the call did not end")
 
 
-def assert_emergency(flow, twiml: Twiml) -> None:
+HANG_UP = {"en": "hang up", "es": "cuelgue"}
+PRESS_1 = {"en": "press 1", "es": "oprima 1"}
+
+
+def assert_emergency(flow, twiml: Twiml, lang: str = "en") -> None:
     """Emergency advice: the lead ('hang up ... call 911') first, nothing to answer, Hangup last."""
     elements = verbs(twiml.root)
     first = elements[0]
     assert first.tag == "Say", twiml.tags
     lead = text_of(first).lower()
-    assert "hang up" in lead and "911" in lead, lead
-    assert text_of(first) == vtext(flow, "emergency_lead")
+    assert HANG_UP[lang] in lead and "911" in lead, lead
+    assert text_of(first) == vtext(flow, "emergency_lead", lang)
+    assert first.get("language") == LOCALES[lang]
     assert twiml.tags[-1] == "Hangup"
     assert set(twiml.tags[:-1]) == {"Say"}, twiml.tags
 
 
-def assert_advice_end(flow, twiml: Twiml) -> list[str]:
+def assert_advice_end(flow, twiml: Twiml, lang: str = "en") -> list[str]:
     """Non-emergency advice: its Says, then a Gather offering to repeat it (press 1), then
     goodbye and Hangup. Returns the advice said."""
     tags_ = twiml.tags
@@ -438,9 +505,9 @@ def assert_advice_end(flow, twiml: Twiml) -> list[str]:
     gather = twiml.gather
     assert query_of(gather.get("action")).get("q") == "advice"
     offer = [text_of(s) for s in gather.iter("Say")]
-    assert offer == [vtext(flow, "offer_repeat")]
-    assert "press 1" in offer[0].lower()
-    assert text_of(verbs(twiml.root)[-2]) == vtext(flow, "goodbye")
+    assert offer == [vtext(flow, "offer_repeat", lang)]
+    assert PRESS_1[lang] in offer[0].lower()
+    assert text_of(verbs(twiml.root)[-2]) == vtext(flow, "goodbye", lang)
     return twiml.standalone_says()
 
 

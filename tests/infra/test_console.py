@@ -86,10 +86,12 @@ def test_a_text_goes_through_the_signed_webhook_into_dynamodb(console):
 def test_a_call_rings_and_its_gather_times_out_to_the_line(console):
     call = {"call_sid": "CA" + "1" * 32, "number": "+15555550143"}
     rung = console.post("/console/api/call", json={**call, "action": "ring"}, base_url=BASE).get_json()
-    assert rung["heard"] and rung["gather"]["action"].startswith("/voice/answer")
+    assert rung["heard"] and rung["gather"]["action"].startswith("/voice/language")   # the language menu
+    assert rung["session"]["item"] is None                                              # nothing stored yet
     silent = console.post("/console/api/call", json={**call, "action": "silence", "path": rung["gather"]["timeout"]},
                           base_url=BASE).get_json()
-    assert silent["heard"] and not silent["ended"]
+    assert silent["heard"] and not silent["ended"]                                      # English, the first question
+    assert silent["gather"]["action"].startswith("/voice/answer")
     assert silent["session"]["key"].startswith("call#")
 
 

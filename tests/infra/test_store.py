@@ -40,7 +40,8 @@ from handler.infra.store import (
 )
 from handler.line import id_tag
 from handler.tools.local_line import LINE_NUMBER, SignedClient
-from handler.tools.twiml_reading import sms_messages
+from handler.tools.twiml_reading import sms_messages, twiml_verbs
+from handler.tools.vignettes import path_of
 from tests.fakes import START_TIME as START
 from tests.fakes import FakeClock
 from tests.flow_words import advice_opening, emergency_openings
@@ -473,8 +474,12 @@ def test_a_call_through_the_app(backend, table, line, store):
     call = {"CallSid": "CA" + "12" * 16, "AccountSid": ACCOUNT_SID, "From": "+14155550123",
             "To": LINE_NUMBER, "CallStatus": "ringing", "Direction": "inbound", "ApiVersion": "2010-04-01"}
     response = client.post("/voice", call)
-    assert response.status_code == 200 and b"<Gather" in response.data
+    assert response.status_code == 200 and b"<Gather" in response.data       # the language menu: nothing stored
     key = "call#" + pseudonym(HASH_KEY, call["CallSid"])
+    assert raw_item(backend, table, key) is None
+    menu = twiml_verbs(response.data)[0][1]["action"]
+    response = client.post(path_of(menu), {**call, "CallStatus": "in-progress", "Digits": "1"})
+    assert response.status_code == 200 and b"<Gather" in response.data       # English: the first question
     item = raw_item(backend, table, key)
     assert item[TTL_ATTRIBUTE] == {"N": str(int(START) + 2 * 60 * 60)}
     assert "+14155550123" not in json.dumps(item) and call["CallSid"] not in json.dumps(item)

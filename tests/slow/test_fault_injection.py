@@ -59,7 +59,7 @@ def test_the_conversations_are_whole_and_every_store_call_gets_every_fault(matri
     assert sms_helpers.advice_opening("routine_advice") in " ".join(sms[-2].reply)    # the outcome
     assert sms_helpers.text("finished") in " ".join(sms[-1].reply)                     # after the advice
     # voice: the incoming call, every gather callback, through every list question to the advice
-    assert voice[0].name == "incoming call"
+    assert [s.name for s in voice[:2]] == ["incoming call", ff.LANGUAGE_STEP]
     asked = {s.name.split(":")[0].split(" item")[0] for s in voice[1:]}
     assert {"topic", "red_flags", "medicine", "medicine_warning", "medicine_concerns", "pattern",
             "condition", "context", "advice"} <= asked
@@ -78,7 +78,8 @@ def test_the_conversations_are_whole_and_every_store_call_gets_every_fault(matri
                 assert "PutItem#1+#2 ConditionalCheckFailed twice (resend)" in done
     # a step of each kind made the store calls the design says: one read and one write
     assert all(s.calls == ["get_item", "put_item"] for s in sms)
-    assert voice[0].calls == ["get_item", "get_item", "put_item"]     # is a call under way? then start it
+    assert voice[0].calls == ["get_item"]                 # is a call under way? if not, the language menu
+    assert voice[1].calls == ["get_item", "put_item"]     # the language picked: the call starts
     assert sum(len(s.calls) for s in voice) > 0
 
 
@@ -230,6 +231,13 @@ def incoming(channel: VoiceChannel) -> ff.Step:
                                      voice_helpers.voice_params("voice_incoming_call", ff.VOICE_CALL_SID)))
 
 
+def language_picked(channel: VoiceChannel, digits: str = "1") -> ff.Step:
+    """The language menu's callback, English picked: where a call is first stored."""
+    menu = voice_helpers.sealed_path(channel.settings, voice_helpers.STAGE + "/voice/language", menu="language")
+    return ff.Step(ff.LANGUAGE_STEP, (menu, voice_helpers.voice_params("voice_gather_digits", ff.VOICE_CALL_SID,
+                                                                        Digits=digits)))
+
+
 def said(answer: ff.Answer) -> str:
     return " ".join(b.decode() for b in answer.content)
 
@@ -244,8 +252,10 @@ def test_a_new_call_asked_to_resend_starts_over_instead_of_redirecting_forever(d
     """Was a bug: with nothing stored, the Redirect after 'resend' asked the store again,
     found no call, and redirected to itself for ever (the caller heard silence)."""
     voice = VoiceChannel(dynamodb, flows)
+    assert voice_helpers.is_menu(voice_helpers.Twiml(200, b"", ElementTree.fromstring(
+        voice_turn(voice, incoming(voice)).content[-1])).gather)          # the menu stores nothing
     voice.faulty.reset({("put_item", 1): CONFLICT, ("put_item", 2): CONFLICT})
-    answer = voice_turn(voice, incoming(voice))
+    answer = voice_turn(voice, language_picked(voice))
     assert answer.kind == RESEND
     assert len(answer.content) <= 4                        # a few Redirects, not a loop
     assert voice_helpers.vtext(voice.flow, "opening").split(".")[0] in said(answer)
@@ -258,15 +268,18 @@ def test_an_again_callback_for_a_call_not_stored_starts_the_call(dynamodb, flows
     params = voice_helpers.no_input_params(ff.VOICE_CALL_SID)
     again = voice_helpers.sealed_path(voice.settings, voice_helpers.STAGE + "/voice/answer", q="pattern", again="1")
     answer = voice_turn(voice, ff.Step("again", (again, params)))
-    assert asked_last(answer) == "topic"
+    last = voice_helpers.Twiml(200, answer.content[-1], ElementTree.fromstring(answer.content[-1]))
+    assert voice_helpers.is_menu(last.gather)               # the call from its start: the language menu
     assert len(answer.content) <= 3
+    assert asked_last(voice_turn(voice, language_picked(voice))) == "topic"
 
 
 def test_a_retried_incoming_call_racing_the_first_is_not_applied_twice(dynamodb, flows):
     """Was a bug: the second /voice lost the race, was re-applied on the call the first one
-    stored, and its empty input counted as a miss ('Sorry, I did not understand that')."""
+    stored, and its empty input counted as a miss ('Sorry, I did not understand that'). The
+    call is now first stored by the language menu's callback: the same race there."""
     voice = VoiceChannel(dynamodb, flows)
-    step = incoming(voice)
+    step = language_picked(voice)
     other = LandsFirst(lambda: voice.send(step))
     voice.faulty.reset({("put_item", 1): other})
     answer = voice_turn(voice, step)
@@ -278,11 +291,12 @@ def test_a_retried_incoming_call_racing_the_first_is_not_applied_twice(dynamodb,
     assert state["misses"] == 0 and voice.stored()["turns"] == {"N": "1"}
 
 
-@pytest.mark.parametrize("index", [0, -1], ids=["incoming call", "after the advice"])
+@pytest.mark.parametrize("index", [1, -1], ids=["language picked", "after the advice"])
 def test_a_call_write_that_landed_but_lost_its_answer_is_not_applied_twice(dynamodb, flows, index):
     """Was a bug: a call's callback has no id, so when its write landed but the answer was
     lost (botocore's retry then failed the condition), the re-read applied it again (at the
-    incoming call: a miss and 'Sorry, I did not understand that')."""
+    incoming call: a miss and 'Sorry, I did not understand that'; the call now starts at the
+    language menu's callback)."""
     voice = VoiceChannel(dynamodb, flows)
     steps = voice.conversation()
     step = steps[index]

@@ -162,7 +162,7 @@ def test_signed_voice_webhook_gets_a_gather_under_the_stage(served):
     assert gather is not None
     action = urlsplit(gather.get("action"))
     assert (action.scheme, action.netloc) == ("https", HOST)
-    assert action.path == f"/{STAGE}/voice/answer"
+    assert action.path == f"/{STAGE}/voice/language"      # the incoming call's language menu
 
 
 def test_health_check(served):

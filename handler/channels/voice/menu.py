@@ -20,6 +20,7 @@ from handler.core.flow import Flow
 from handler.core.nodes import QuestionKind
 from handler.core.position import Position
 from handler.core.reader import Reading
+from handler.core.texts import in_language
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,48 @@ def spoken_words(flow: Flow, name: str, lang: str) -> list[str]:
     return list(flow.voice.words[name][lang])
 
 
+# --- the call's language menu (before anything is stored) -------------------------------------
+
+LANGUAGE_KEYS = {"en": "1", "es": "9"}      # the key for each language, as voice.texts.language_menu says
+KEY_WORDS = {"1": ("1", "one", "uno"), "9": ("9", "nine", "nueve")}   # a key said, not pressed
+
+
+def menu_languages(flow: Flow) -> list[str]:
+    """The flow's languages the menu offers (the first always: silence picks it)."""
+    texts: Mapping[str, str] = flow.voice.texts.get("language_menu", {})
+    return [lang for n, lang in enumerate(flow.languages) if n == 0 or (lang in LANGUAGE_KEYS and lang in texts)]
+
+
+def language_menu(flow: Flow) -> list[tuple[str, str]]:
+    """What the language menu says: (text, language) for each language offered, each to be
+    said in its own locale."""
+    texts: Mapping[str, str] = flow.voice.texts.get("language_menu", {})
+    return [(texts[lang], lang) for lang in menu_languages(flow) if lang in texts]
+
+
+def language_menu_hints(flow: Flow) -> str:
+    names = [word for lang in menu_languages(flow) for word in flow.language_words.switch.get(lang, ())[:3]]
+    return ", ".join(dict.fromkeys(names))
+
+
+def language_choice(flow: Flow, digits: str, speech: str) -> str | None:
+    """The language picked at the menu: its key (1 English, 9 Spanish) or its name said
+    ("español", "English", "inglés"); the flow's first on silence or any other key. None:
+    speech that names no language, which is the caller's first words (read for emergencies
+    and findings, in the language they are said in)."""
+    offered = menu_languages(flow)
+    default = flow.languages[0]
+    if digits:
+        return next((lang for lang in offered if LANGUAGE_KEYS.get(lang) == digits), default)
+    if not speech:
+        return default
+    asked = flow.language_asked_for(speech)
+    if asked is not None and asked in offered:
+        return asked
+    said = answers.normalize(speech)
+    return next((lang for lang in offered if said in KEY_WORDS.get(LANGUAGE_KEYS.get(lang, ""), ())), None)
+
+
 def is_list(question: Question) -> bool:
     return question.kind == QuestionKind.ALL_THAT_APPLY
 
@@ -89,12 +132,19 @@ def prompt(flow: Flow, lang: str, question: Question, item: int = 0) -> str:
 
 
 HINT_PHRASES = 2        # key phrases per finding a question asks about
+
+
+def yes_and_no(flow: Flow, lang: str) -> list[str]:
+    """The first word for yes and for no in a language (the flow's, else English's)."""
+    yes = in_language(flow.answer_words.yes, lang) or ("yes",)
+    no = in_language(flow.answer_words.no, lang) or ("no",)
+    return [yes[0], no[0]]
 HINTS_CHARS = 1000      # well inside what Twilio takes in a Gather's hints
 
 
 def hints(flow: Flow, lang: str, question: Question) -> str:
     """Speech recognition hints: the words a caller is likely to say."""
-    words = ["yes", "no"] if question.kind != QuestionKind.ONE_OF else list(question.choices)
+    words = yes_and_no(flow, lang) if question.kind != QuestionKind.ONE_OF else list(question.choices)
     words += spoken_words(flow, "repeat", lang)[:1] + spoken_words(flow, "nurse", lang)[:1]
     # The key phrases of what this question asks about, gaps left out ("numb down there").
     for concept in question.concepts:
@@ -122,11 +172,17 @@ def is_command(flow: Flow, lang: str, speech: str) -> bool:
 
 # "None of those" said to one item of a list is a no to that item (the rest are still read).
 ITEM_NO_WORDS = tuple(sorted(answers.NONE_WORDS - {"0", "zero"}))
+NOT_ITEM_NO = frozenset({"0", "zero", "cero"})   # a key or number, never a no said to one item
 
 
-def item_answer(digits: str, speech: str) -> bool | None:
-    """A yes/no answer to one item of a list (None: not understood)."""
-    picked = answers.parse_yes_no(digits or speech, extra_no=ITEM_NO_WORDS)
+def item_answer(flow: Flow, lang: str, digits: str, speech: str) -> bool | None:
+    """A yes/no answer to one item of a list (None: not understood), in the call's language:
+    the flow's yes, no, none and not-sure words for it beside the English ones."""
+    words = flow.answer_words
+    extra_no = (*ITEM_NO_WORDS, *in_language(words.no, lang),
+                *(w for w in in_language(words.none, lang) if w not in NOT_ITEM_NO))
+    picked = answers.parse_yes_no(digits or speech, extra_yes=in_language(words.yes, lang), extra_no=extra_no,
+                                  extra_unsure=in_language(words.unsure, lang))
     return None if picked is None else picked == (0,)
 
 
@@ -162,7 +218,10 @@ def list_turn(flow: Flow, lang: str, question: Question, place: Place, digits: s
     """What an answer (not silence) to one item of a list question leads to: the next item,
     the whole list's answer (after the last item, or at once after a yes to a red flag), or
     something the engine must take as it is."""
-    detected = bool(speech) and (bool(flow.scanner(lang).scan(speech)) or is_command(flow, lang, speech))
+    detected = bool(speech) and (any(flow.scanner(each).scan(speech) for each in flow.languages)
+                                 or is_command(flow, lang, speech)
+                                 or flow.language_asked_for(speech) is not None   # "español": the engine switches
+                                 or flow.language_after(speech, lang) != lang)   # words in another language
     if detected:
         return ListTurn(ListMove.NOT_FOR_THE_LIST)
     if place.item >= len(question.choices):
@@ -173,7 +232,7 @@ def list_turn(flow: Flow, lang: str, question: Question, place: Place, digits: s
     said_here = {i for i, concept in enumerate(question.concepts) if concept is not None and concept in reading.clear}
     if reading.possible or any(concept not in question.concepts for concept in reading.clear):
         return ListTurn(ListMove.NOT_FOR_THE_LIST)
-    said_yes = True if place.item in said_here else item_answer(digits, speech)
+    said_yes = True if place.item in said_here else item_answer(flow, lang, digits, speech)
     if said_yes is None and not said_here:
         return ListTurn(ListMove.NOT_UNDERSTOOD)
     picked = tuple(sorted({*place.picked, *said_here, *((place.item,) if said_yes else ())}))

@@ -24,25 +24,36 @@ from handler.line import Decision
 blueprint = Blueprint("voice", __name__)
 
 GATHER_SECONDS = 8          # time to start answering; generous for someone in pain
+MENU_SECONDS = 5            # the language menu: silence picks the flow's first language
 DIAL_SECONDS = 25
 MAX_SPEECH_CHARS = 500
 NEW_CALL = "call:start"     # what an incoming call "answers": never a question's Position
 
 
 class Call:
-    """One callback of one call: the settings, the line and how to speak."""
+    """One callback of one call: the settings, the line and how to speak.
+
+    The call's language is the stored conversation's (state["lang"]): each decision the line
+    returns sets it, and the URLs handed to Twilio carry it, sealed, to the next callback
+    (`l`, left out for the flow's first language), so that what is said before the line is
+    asked again (a question repeated, the nurse line) is in it too, with no extra read."""
 
     def __init__(self):
         self.settings = current_app.config["SETTINGS"]
         self.line = current_app.extensions["triage_call"]
         self.flow = self.line.flow
-        self.lang = self.flow.languages[0]
-        self.locale = menu.locale(self.flow, self.lang)
         self.base = public_base(request, self.settings.public_base_url)
         self.key = "call#" + pseudonym(self.settings.phone_hash_key, request.form.get("CallSid", ""))
         self.seal_key = seal_key(self.settings.phone_hash_key)
         self.response = VoiceResponse()
         self._query: dict[str, str] | None = None
+        carried = self.query().get("l", "")
+        self.speak_in(carried if carried in self.flow.languages else self.flow.languages[0])
+
+    def speak_in(self, lang: str) -> None:
+        """From now on this callback speaks (and listens) in this language of the flow."""
+        self.lang = lang if lang in self.flow.languages else self.flow.languages[0]
+        self.locale = menu.locale(self.flow, self.lang)
 
     def text(self, key: str, **values) -> str:
         return menu.voice_text(self.flow, key, self.lang, **values)
@@ -50,8 +61,29 @@ class Call:
     def say(self, text: str, into=None) -> None:
         (into or self.response).say(text, language=self.locale)
 
+    def params(self, place: Place, **extra: str) -> dict[str, str]:
+        """A place's query parameters, with the call's language unless it is the flow's first."""
+        if self.lang != self.flow.languages[0]:
+            extra = {"l": self.lang, **extra}
+        return place.params(**extra)
+
     def answer_url(self, place: Place, **extra) -> str:
-        return f"{self.base}/voice/answer?{sealed_query(self.seal_key, place.params(**extra))}"
+        return f"{self.base}/voice/answer?{sealed_query(self.seal_key, self.params(place, **extra))}"
+
+    def language_url(self, **extra: str) -> str:
+        return f"{self.base}/voice/language?{sealed_query(self.seal_key, {'menu': 'language', **extra})}"
+
+    def language_menu(self) -> Response:
+        """The first thing a caller hears: each language's line, said in its own locale. Nothing
+        is stored until the caller picks (or says their first words, or the menu times out)."""
+        gather = Gather(input="dtmf speech", action=self.language_url(), method="POST",
+                        timeout=MENU_SECONDS, speech_timeout="auto", language=self.locale,
+                        hints=menu.language_menu_hints(self.flow), num_digits=1)
+        for text, lang in menu.language_menu(self.flow):
+            gather.say(text, language=menu.locale(self.flow, lang))
+        self.response.append(gather)
+        self.response.redirect(self.language_url(timeout="1"), method="POST")
+        return self.twiml()
 
     def query(self) -> dict[str, str]:
         """This callback's URL query as the line made it; empty when its seal does not hold
@@ -94,6 +126,8 @@ class Call:
     def speak(self, decision: Decision, place: Place | None = None, no_input: bool = False) -> Response:
         """Say the engine's replies; a question becomes a gather (at `place`'s item, when
         the same list question is asked again), advice ends with an offer to repeat it."""
+        if decision.state is not None:
+            self.speak_in(decision.state["lang"])           # the stored conversation's language
         if self._emergency(decision):
             self.say(self.text("emergency_lead"))           # first, before anything else
             for reply in decision.replies:
@@ -106,7 +140,7 @@ class Call:
                 same = place is not None and place.position == reply.position
                 self.ask(reply, place if same and place is not None else Place(reply.position))
                 return self.twiml()
-            self.say(self._spoken(reply, no_input))
+            self.say(self.spoken(reply, no_input))
         state = decision.state
         if state is not None and state["done"]:
             if decision.event == Event.FINISHED:
@@ -134,7 +168,7 @@ class Call:
         outcome = self.flow.outcome(state["done"] or "")
         return outcome is not None and outcome.disposition == Disposition.EMERGENCY
 
-    def _spoken(self, reply: Message, no_input: bool) -> str:
+    def spoken(self, reply: Message, no_input: bool) -> str:
         if reply.key == "not_understood" and no_input:
             return self.text("no_input")
         if reply.key is not None and reply.key in self.flow.voice.texts:
@@ -148,7 +182,7 @@ class Call:
             self.response.redirect(self.answer_url(place, again="1"), method="POST")
             return self.twiml()
         self.say(self.text("nurse_connecting"))
-        dial = Dial(action=f"{self.base}/voice/nurse-done?{sealed_query(self.seal_key, place.params())}",
+        dial = Dial(action=f"{self.base}/voice/nurse-done?{sealed_query(self.seal_key, self.params(place))}",
                     method="POST", timeout=DIAL_SECONDS)
         dial.number(number)
         self.response.append(dial)
@@ -174,9 +208,38 @@ def incoming_call(call: Call) -> Response:
     existing = call.line.current(call.key)
     if existing.state is not None:   # Twilio asked again for a call already under way
         return call.speak(existing)
-    # Tagged as answering no question: if a call is stored by the time it is read (a retried /voice
-    # that raced this one), it is said again (stale), never stepped with this empty input.
-    return call.speak(call.line.handle(call.key, "", channel="voice", answering=NEW_CALL))
+    return call.language_menu()      # stateless: nothing is stored before the choice
+
+
+@blueprint.post("/voice/language")
+@_safely
+def language_chosen(call: Call) -> Response:
+    """The language menu's answer: a key or a language's name starts the call in that language;
+    silence or another key in the flow's first; other speech is the caller's first words, read
+    (for emergencies first) in the language they are said in."""
+    query = call.query()
+    if query.get("menu") != "language":       # not a URL the menu made: the call from its start
+        call.response.redirect(f"{call.base}/voice", method="POST")
+        return call.twiml()
+    digits = request.form.get("Digits", "").strip()
+    speech = request.form.get("SpeechResult", "").strip()[:MAX_SPEECH_CHARS]
+    if call.flag("timeout"):
+        digits = speech = ""
+    if digits == "*" and not query.get("l"):  # the menu again
+        return call.language_menu()
+    carried = query.get("l")                   # a start that could not be stored, tried again
+    chosen = carried if carried in call.flow.languages else menu.language_choice(call.flow, digits, speech)
+    text = "" if chosen is not None else speech
+    call.speak_in(chosen or call.flow.first_language(text))
+    # Tagged as answering no question: if a call is stored by the time it is read (a retried
+    # callback, or one that raced another), it is said again (stale), never started over.
+    decision = call.line.handle(call.key, text, channel="voice", answering=NEW_CALL, language=call.lang)
+    if decision.state is None and decision.event == Event.RESEND:   # not stored: start it again
+        for reply in decision.replies:
+            call.say(call.spoken(reply, no_input=False) if isinstance(reply, Message) else reply.prompt)
+        call.response.redirect(call.language_url(l=call.lang), method="POST")
+        return call.twiml()
+    return call.speak(decision)
 
 
 @blueprint.post("/voice/answer")
@@ -188,8 +251,9 @@ def gathered(call: Call) -> Response:
     lang = call.lang
     if place is None or call.flag("again"):
         return call.speak(call.line.current(call.key), place)
-    # Emergency words win over the spoken commands ("sorry, I can't breathe", "someone passed out").
-    emergency = bool(speech) and bool(call.flow.scanner(lang).scan(speech))
+    # Emergency words win over the spoken commands ("sorry, I can't breathe", "someone passed out"),
+    # in any language of the flow.
+    emergency = bool(speech) and any(call.flow.scanner(each).scan(speech) for each in call.flow.languages)
     if not emergency and menu.wants(call.flow, lang, "nurse", digits, speech):
         return call.nurse(place)
     question = engine.question_for(call.flow, place.position, lang)
