@@ -117,7 +117,7 @@ def bench(quick: bool, out: Path, say=print) -> dict:
         "seconds_by_part": took,
     }
     ordered = {k: results[k] for k in ("meta", "per_message", "engine", "cold_start", "dynamodb", "sms", "memory",
-                                       "cost")}
+                                       "cost", "sms_es", "cost_es", "spanish")}
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(ordered, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     return ordered

@@ -123,6 +123,8 @@ def start_call(page, console_url) -> DevPhone:
 def test_calling_with_the_keypad_to_an_emergency(page, console_url, flow):
     phone = start_call(page, console_url)
     keypad = page.get_by_role("group", name="Keypad")
+    heard = phone.heard_after(lambda: keypad.get_by_role("button", name="1", exact=True).click())  # English
+    assert flow.question("topic").text["en"] in " ".join(heard)
     heard = phone.heard_after(lambda: keypad.get_by_role("button", name="1", exact=True).click())  # muscle spasms
     assert flow.question("red_flags").choices[0].text["en"] in " ".join(heard)          # asked item by item
     heard = phone.heard_after(lambda: keypad.get_by_role("button", name="1", exact=True).click())  # yes: a red flag
