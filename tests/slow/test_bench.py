@@ -12,7 +12,8 @@ import pytest
 from tests.paths import REPO
 
 ROOT = REPO
-SECTIONS = ("meta", "per_message", "engine", "cold_start", "dynamodb", "sms", "memory", "cost")
+SECTIONS = ("meta", "per_message", "engine", "cold_start", "dynamodb", "sms", "memory", "cost", "sms_es", "cost_es",
+            "spanish")
 
 
 @pytest.fixture(scope="module")
