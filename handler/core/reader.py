@@ -166,17 +166,24 @@ class Reader:
             needed = frozenset(phrase.words) - {GAP}
             rarest = min(needed, key=lambda w: (uses[w], w))
             self._by_rarest.setdefault(rarest, []).append((phrase, needed))
-        # Every phrase word of four letters or more under each of its one-letter deletions:
-        # a typed word's own deletions then find the words one edit away.
-        self._near: dict[str, set[str]] = {}
-        for word in {w for p in self.phrases for w in p.words if w != GAP}:
-            if len(word) >= 4:
-                for key in _one_deletions(word) | {word}:
-                    self._near.setdefault(key, set()).add(word)
+        self._near_index: dict[str, set[str]] | None = None   # made on the first typo (cold start)
         self._fuzzy_cache: dict[str, tuple[str, ...]] = {}
         self._cues = _by_last_word(self.cues)
         self._hedges = _by_last_word(self.hedges)
         self._recent: dict[str, Reading] = {}   # one message is read by several layers in turn
+
+    @property
+    def _near(self) -> dict[str, set[str]]:
+        """Every phrase word of four letters or more under each of its one-letter deletions:
+        a typed word's own deletions then find the words one edit away."""
+        if self._near_index is None:
+            near: dict[str, set[str]] = {}
+            for word in {w for p in self.phrases for w in p.words if w != GAP}:
+                if len(word) >= 4:
+                    for key in _one_deletions(word) | {word}:
+                        near.setdefault(key, set()).add(word)
+            self._near_index = near
+        return self._near_index
 
     @classmethod
     def from_vocabulary(cls, vocabulary: Vocabulary, lang: str,
