@@ -237,6 +237,34 @@ def openings_and_help_say_911(flow: Flow) -> Iterator[Issue]:
                             language=lang)
 
 
+def keywords_are_not_answers(flow: Flow) -> Iterator[Issue]:
+    """In each language, no keyword or command (STOP, PARAR, AYUDA, REINICIAR...) is also
+    an answer a question takes as a whole message (sí, no, ninguno, a choice's words):
+    the patient would be opted out, or helped, instead of answered."""
+    from handler.core import keywords
+    from handler.core.reader import unaccented
+    from handler.core.texts import in_language
+
+    for lang in flow.languages:
+        said = {unaccented(word): "keyword" for word in (*keywords.OPT_OUT.get(lang, ()),
+                                                         *keywords.OPT_IN_WORDS.get(lang, ()),
+                                                         *keywords.HELP_WORDS.get(lang, ()),
+                                                         *(w.lower() for w in keywords.TWILIO_OPT_OUT))}
+        said.update({unaccented(word): f"command {name}" for name in ("restart", "back", "help")
+                     for word in flow.commands.words(name, lang)})
+        words = flow.answer_words
+        answers = [(f"answer_words {kind}", word) for kind, listed in
+                   (("yes", words.yes), ("no", words.no), ("none", words.none), ("unsure", words.unsure))
+                   for word in in_language(listed, lang)]
+        answers += [(f"node {node_id} choice {n}", word) for node_id, node in flow.nodes.items()
+                    if isinstance(node, QuestionNode) for n, choice in enumerate(node.choices, 1)
+                    for word in in_language(choice.words, lang)]
+        for where, word in answers:
+            if unaccented(word) in said:
+                yield Issue("keyword-is-an-answer", where,
+                            f"[{lang}] '{word}' is also a {said[unaccented(word)]}", language=lang)
+
+
 def every_language_has_a_speech_locale(flow: Flow) -> Iterator[Issue]:
     for lang in flow.languages:
         if lang not in flow.voice.locale:
@@ -277,7 +305,7 @@ def advice_without_disposition_says_911(flow: Flow) -> Iterator[Issue]:
 SHAPE_RULES: tuple[Rule, ...] = (
     every_node_reachable, no_loop_without_exit, no_dead_end, red_flags_go_to_emergency,
     emergency_checks_are_emergencies, emergency_checks_lead_to_emergency_advice, fallback_is_urgent,
-    safety_net_says_911, openings_and_help_say_911, every_language_has_a_speech_locale,
+    safety_net_says_911, openings_and_help_say_911, every_language_has_a_speech_locale, keywords_are_not_answers,
     emergency_advice_opens_with_911, advice_without_disposition_says_911,
 )
 

@@ -217,3 +217,13 @@ def test_cli_validate_reports_each_file_and_fails_if_any_fails(capsys):
     assert len(lines) == 2
     assert OK_LINE.match(lines[0]) and lines[0].startswith(f"ok {MINIMAL}: ")
     assert lines[1].startswith(f"{broken}: ")
+
+
+@pytest.mark.parametrize("lang, kind, word", [("es", "no", "PARAR"), ("es", "yes", "ayuda"), ("en", "none", "stop")])
+def test_a_keyword_that_is_also_an_answer_is_reported(lang, kind, word):
+    """PARAR or AYUDA taken as an answer would opt out or help instead: each language apart."""
+    data = copy.deepcopy(read_json(REAL_FLOW))
+    data["answer_words"].setdefault(kind, {}).setdefault(lang, []).append(word)
+    concepts = load_concepts(FLOWS_DIR / CONCEPTS_FILE)
+    issues = [issue for issue in check_structure(parse_flow(data, concepts)) if issue.code == "keyword-is-an-answer"]
+    assert [(issue.where, issue.language) for issue in issues] == [(f"answer_words {kind}", lang)]
