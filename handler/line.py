@@ -165,7 +165,7 @@ class Line:
         as usual). A possible one gets the emergency advice, not a conversation, in place of the
         one notice; after that it counts like any message, so words that only might be an
         emergency ("heart") cannot keep a conversation going past the limit."""
-        detection = self.flow.scanner(lang).scan(text)
+        lang, detection = engine.scan(self.flow, lang, text)    # in any language of the flow
         if detection.clear:
             return None
         if count > limit:

@@ -42,6 +42,14 @@ def test_an_emergency_is_answered_even_over_the_limit(sms_sender, clock):
     assert reply.messages and "911" in reply.messages[0].split(".")[0]
 
 
+def test_an_emergency_in_the_other_language_is_answered_even_over_the_limit(sms_sender, clock):
+    clock.now = 1_700_002_000.0
+    for _ in range(LIMIT + 3):
+        sms_sender.send("hello")                              # an English conversation
+    reply = sms_sender.send("no puedo respirar")
+    assert reply.messages and "911" in reply.messages[0].split(".")[0]
+
+
 def test_the_limit_is_per_number(sms_sender, clock):
     clock.now = 1_700_002_000.0
     for _ in range(LIMIT + 2):
