@@ -337,6 +337,12 @@ def scan(flow: Flow, lang: str, text: str) -> tuple[str, Detection]:
     return lang, detection
 
 
+def alarms(flow: Flow, text: str) -> bool:
+    """Anything the text sets off, clear or unsure, in any language of the flow: such words
+    go to the engine rather than being taken for a spoken command or a list answer."""
+    return any(flow.scanner(lang).scan(text) for lang in flow.languages)
+
+
 def _scan(flow: Flow, state: State, text: str) -> tuple[State, Detection]:
     lang, detection = scan(flow, state["lang"], text)
     return (state if lang == state["lang"] else {**state, "lang": lang}), detection

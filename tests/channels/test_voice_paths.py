@@ -6,6 +6,7 @@ import pytest
 
 from handler.core import engine
 from tests.channels.voice_helpers import (
+    PATIENTS,
     advice_opening,
     assert_advice_end,
     assert_emergency,
@@ -17,19 +18,6 @@ from tests.channels.voice_helpers import (
     vtext,
     walk,
 )
-
-# (findings, disposition, outcome): one patient per disposition the flow can reach
-PATIENTS = [
-    ({"red_flag.groin_numbness"}, "emergency", "emergency"),
-    ({"red_flag.dark_urine", "context.exercise"}, "emergency", "emergency"),
-    ({"tizanidine.taking", "tizanidine.interacting_drug"}, "urgent", "urgent_advice"),
-    ({"tizanidine.taking", "tizanidine.hallucinations"}, "urgent", "urgent_advice"),
-    ({"pattern.wakes_from_sleep"}, "routine", "routine_advice"),
-    ({"tizanidine.taking", "tizanidine.side_effects"}, "routine", "routine_advice"),
-    ({"condition.neurological"}, "routine", "routine_advice"),
-    ({"context.dehydration"}, "self_care", "self_care_advice"),
-    (set(), "self_care", "self_care_advice"),
-]
 
 
 @pytest.mark.parametrize("speech", [False, True], ids=["keypad", "speech"])

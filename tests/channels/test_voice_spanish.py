@@ -20,6 +20,7 @@ from handler.core.vocabulary import ConceptWords
 from tests.channels.voice_helpers import (
     LOCALE,
     NURSE_NUMBER,
+    PATIENTS,
     STAGE,
     TABLE,
     Caller,
@@ -181,15 +182,6 @@ def walk_on(caller, flow, present, lang, speech=False):
             return turn
     raise AssertionError("the call did not end")
 
-
-PATIENTS = [
-    ({"red_flag.groin_numbness"}, "emergency", "emergency"),
-    ({"tizanidine.taking", "tizanidine.interacting_drug"}, "urgent", "urgent_advice"),
-    ({"pattern.wakes_from_sleep"}, "routine", "routine_advice"),
-    ({"condition.neurological"}, "routine", "routine_advice"),
-    ({"context.dehydration"}, "self_care", "self_care_advice"),
-    (set(), "self_care", "self_care_advice"),
-]
 
 
 @pytest.mark.parametrize("speech", [False, True], ids=["keypad", "speech"])

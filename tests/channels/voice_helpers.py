@@ -47,6 +47,18 @@ from tests.paths import TESTS_DIR
 WEBHOOKS_FILE = TESTS_DIR / "fixtures" / "twilio-webhooks.json"   # Twilio's real parameter sets
 
 LOCALE = "en-US"
+# (findings, disposition, outcome): one patient per disposition the flow can reach
+PATIENTS = [
+    ({"red_flag.groin_numbness"}, "emergency", "emergency"),
+    ({"red_flag.dark_urine", "context.exercise"}, "emergency", "emergency"),
+    ({"tizanidine.taking", "tizanidine.interacting_drug"}, "urgent", "urgent_advice"),
+    ({"tizanidine.taking", "tizanidine.hallucinations"}, "urgent", "urgent_advice"),
+    ({"pattern.wakes_from_sleep"}, "routine", "routine_advice"),
+    ({"tizanidine.taking", "tizanidine.side_effects"}, "routine", "routine_advice"),
+    ({"condition.neurological"}, "routine", "routine_advice"),
+    ({"context.dehydration"}, "self_care", "self_care_advice"),
+    (set(), "self_care", "self_care_advice"),
+]
 LOCALES = {"en": "en-US", "es": "es-US"}            # the flow's voice.locale
 MENU_KEYS = {"en": "1", "es": "9"}                  # the language menu's keys
 YES_NO_SAID = {"en": ("Yes.", "No."), "es": ("Sí.", "No.")}

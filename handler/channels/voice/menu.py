@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
 
-from handler.core import answers
+from handler.core import answers, engine
 from handler.core.engine import Question
 from handler.core.flow import Flow
 from handler.core.nodes import QuestionKind
@@ -218,7 +218,7 @@ def list_turn(flow: Flow, lang: str, question: Question, place: Place, digits: s
     """What an answer (not silence) to one item of a list question leads to: the next item,
     the whole list's answer (after the last item, or at once after a yes to a red flag), or
     something the engine must take as it is."""
-    detected = bool(speech) and (any(flow.scanner(each).scan(speech) for each in flow.languages)
+    detected = bool(speech) and (engine.alarms(flow, speech)
                                  or is_command(flow, lang, speech)
                                  or flow.language_asked_for(speech) is not None   # "español": the engine switches
                                  or flow.language_after(speech, lang) != lang)   # words in another language

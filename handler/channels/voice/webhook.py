@@ -253,7 +253,7 @@ def gathered(call: Call) -> Response:
         return call.speak(call.line.current(call.key), place)
     # Emergency words win over the spoken commands ("sorry, I can't breathe", "someone passed out"),
     # in any language of the flow.
-    emergency = bool(speech) and any(call.flow.scanner(each).scan(speech) for each in call.flow.languages)
+    emergency = bool(speech) and engine.alarms(call.flow, speech)
     if not emergency and menu.wants(call.flow, lang, "nurse", digits, speech):
         return call.nurse(place)
     question = engine.question_for(call.flow, place.position, lang)
