@@ -52,11 +52,7 @@ def known_questions(flow: Flow, lang: str) -> list[KnownQuestion]:
     questions = [question_at(flow, node_id, lang) for node_id, node in flow.nodes.items()
                  if isinstance(node, QuestionNode)]
     confirmable = {*flow.checks_by_concept, *(code for code in flow.dispositions if flow.asking_node(code))}
-    for concept in sorted(confirmable):
-        try:
-            questions.append(confirm_question(flow, concept, lang))
-        except KeyError:      # no text in this language (a translation not done yet): never asked in it
-            continue
+    questions += [confirm_question(flow, concept, lang) for concept in sorted(confirmable)]
     known = [KnownQuestion(q, rendering.question_text(flow, lang, q), lang) for q in questions]
     return sorted(known, key=lambda k: -len(k.sms))
 
