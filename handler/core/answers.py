@@ -6,6 +6,7 @@ None means the answer was not understood.
 """
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -61,9 +62,17 @@ def normalize(text: str) -> str:
     return " ".join("".join(" " if _breaks_words(c) else c for c in text).split())
 
 
+@functools.lru_cache(maxsize=4096)
+def normalized_word(word: str) -> str:
+    """normalize() for the flow's own words, phrases and labels, kept once worked out: the
+    same few hundred are compared with every message. Never for what a patient wrote (it
+    would be kept in memory), which is normalize()d afresh."""
+    return normalize(word)
+
+
 def contains_phrase(normalized: str, phrase: str) -> bool:
-    """True when the phrase's words stand together, as whole words, in the text."""
-    return f" {normalize(phrase)} " in f" {normalized} "
+    """True when the phrase's words (the flow's) stand together, as whole words, in the text."""
+    return f" {normalized_word(phrase)} " in f" {normalized} "
 
 
 def _spelled_numbers(tokens: Iterable[str]) -> list[str]:
@@ -85,7 +94,7 @@ def parse_yes_no(text: str, extra_yes: Iterable[str] = (), extra_no: Iterable[st
     """(0,) for yes, (1,) for no, None when unsure or unclear. The extra words are a
     language's own (its one-word ones lean a longer answer too: "sí, tengo")."""
     said = normalize(text)
-    extra_yes, extra_no = {normalize(w) for w in extra_yes}, {normalize(w) for w in extra_no}
+    extra_yes, extra_no = {normalized_word(w) for w in extra_yes}, {normalized_word(w) for w in extra_no}
     if said in YES_WORDS | extra_yes or said in ("1", "one"):
         return (0,)
     if said in NO_WORDS | extra_no or said in ("2", "two"):
@@ -109,7 +118,7 @@ LIST_WORDS = frozenset({"i", "im", "have", "got", "its", "it", "is", "yes", "y",
 def _only_a_list(tokens: Sequence[str], labels: Sequence[str], named: Sequence[int]) -> bool:
     """True when every word beside the numbers is a list word or a word of a choice named
     ("2 bladder"): a message is a list of choices only when it is one."""
-    label_words = {word for n in named if 1 <= n <= len(labels) for word in normalize(labels[n - 1]).split()}
+    label_words = {word for n in named if 1 <= n <= len(labels) for word in normalized_word(labels[n - 1]).split()}
     return all(token.isdecimal() or token in LIST_WORDS or token in LIST_FILLERS or token in label_words
                for token in tokens)
 
@@ -126,7 +135,7 @@ def parse_one_of(text: str, labels: Sequence[str], words: Sequence[Iterable[str]
             return (int(numbers[0]) - 1,)
         return None   # several numbers, or a number inside a sentence ("i take it 3 times a day")
     for position, label in enumerate(labels):
-        if said == normalize(label):
+        if said == normalized_word(label):
             return (position,)
     said_words = set(said.split())
     if _unsure(said, extra_unsure) or (said_words & YES_TOKENS and said_words & NO_TOKENS):
@@ -142,7 +151,7 @@ def parse_all_that_apply(text: str, count: int, extra_none: Iterable[str] = (), 
                          extra_unsure: Iterable[str] = ()) -> tuple[int, ...] | None:
     """Every chosen number ("1 3", "1,3", "13", "1 and 3"), or () for none."""
     said = normalize(text)
-    if said in NONE_WORDS or said in {normalize(w) for w in extra_none}:
+    if said in NONE_WORDS or said in {normalized_word(w) for w in extra_none}:
         return ()
     if said in ALL_WORDS or (said == "both" and count == 2):
         return tuple(range(count))

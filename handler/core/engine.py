@@ -379,7 +379,7 @@ def switch_language(flow: Flow, state: State, lang: str) -> Step:
 
 
 def _is_command(flow: Flow, name: str, lang: str, said: str) -> bool:
-    return said in {answers.normalize(word) for word in flow.commands.words(name, lang)}
+    return said in {answers.normalized_word(word) for word in flow.commands.words(name, lang)}
 
 
 def _command_language(flow: Flow, name: str, lang: str, said: str) -> str | None:

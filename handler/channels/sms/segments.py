@@ -19,11 +19,13 @@ GSM7_BASIC = frozenset(
 GSM7_EXTENDED = frozenset("^{}\\[~]|€\f")
 
 
+GSM7 = GSM7_BASIC | GSM7_EXTENDED
+LAST_SINGLE_UNIT = "\uffff"     # above it, a character takes a UTF-16 surrogate pair
+
+
 def encoding(text: str) -> str:
     """'GSM-7' when every character is in the GSM-7 alphabet, else 'UCS-2'."""
-    if all(ch in GSM7_BASIC or ch in GSM7_EXTENDED for ch in text):
-        return "GSM-7"
-    return "UCS-2"
+    return "GSM-7" if GSM7.issuperset(text) else "UCS-2"
 
 
 def units(text: str) -> int:
@@ -42,8 +44,12 @@ def _character_units(text: str) -> list[int]:
 
 def segments(text: str) -> int:
     """Number of SMS segments the text is sent as. An empty text is still one message."""
+    gsm7 = GSM7.issuperset(text)
+    single, multi = (160, 153) if gsm7 else (70, 67)
+    has_pairs = bool(GSM7_EXTENDED.intersection(text)) if gsm7 else bool(text) and max(text) > LAST_SINGLE_UNIT
+    if not has_pairs:    # every character one unit (most texts): no part ends short
+        return 1 if len(text) <= single else -(-len(text) // multi)
     sizes = _character_units(text)
-    single, multi = (160, 153) if encoding(text) == "GSM-7" else (70, 67)
     if sum(sizes) <= single:
         return 1
     parts, used = 1, 0

@@ -160,13 +160,13 @@ def wants(flow: Flow, lang: str, name: str, digits: str, speech: str) -> bool:
     if digits == key:
         return True
     said = answers.normalize(speech)   # the whole utterance: "what I have is cramps" is an answer
-    return bool(said) and any(said == answers.normalize(w) for w in spoken_words(flow, name, lang))
+    return bool(said) and any(said == answers.normalized_word(w) for w in spoken_words(flow, name, lang))
 
 
 def is_command(flow: Flow, lang: str, speech: str) -> bool:
     """RESTART, BACK or HELP said aloud: the engine handles these."""
     said = answers.normalize(speech)
-    return any(said == answers.normalize(word) for name in ("restart", "back", "help")
+    return any(said == answers.normalized_word(word) for name in ("restart", "back", "help")
                for word in flow.commands.words(name, lang))
 
 
