@@ -3,7 +3,8 @@ and emergency-phrasings.json, and their Spanish es-free-text.json and
 es-emergency-phrasings.json), through the real webhook path, in each language: every red flag or
 emergency said in words ends in emergency advice, at least 95% of the other
 findings said in words are understood (recorded as findings), and no whole first
-message ends below its disposition. The figures are written to
+message ends below its disposition. None of them logs or stores a phone number or a body
+(tests/channels/privacy_watch.py). The figures are written to
 build/free-text-summary.txt, which `make test` prints."""
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ import json
 import pytest
 
 from handler.core.disposition import RANK
-from handler.tools.vignettes import run_vignettes, summary
+from handler.tools.vignettes import summary
+from tests.channels.privacy_watch import run_watched
 from tests.flow_words import the_flow
 from tests.paths import REPO, TESTS_DIR
 
@@ -24,10 +26,26 @@ UNDERSTOOD_AT_LEAST = 0.95
 
 
 @pytest.fixture(scope="module")
-def runs():
-    return {name: (json.loads((TESTS_DIR / "vignettes" / name).read_text(encoding="utf-8")),
-                   run_vignettes(json.loads((TESTS_DIR / "vignettes" / name).read_text(encoding="utf-8"))))
-            for name in FILES}
+def watched_runs():
+    """Each file run once, watched for privacy too (the longest files: two runs cost much)."""
+    runs = {}
+    for name in FILES:
+        cases = json.loads((TESTS_DIR / "vignettes" / name).read_text(encoding="utf-8"))
+        results, problems = run_watched(cases)
+        runs[name] = (cases, results, problems)
+    return runs
+
+
+@pytest.fixture(scope="module")
+def runs(watched_runs):
+    return {name: (cases, results) for name, (cases, results, _problems) in watched_runs.items()}
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_the_free_text_patients_log_and_store_no_phone_number_call_id_or_body(watched_runs, name):
+    """As tests/channels/test_privacy_all_vignettes.py asks of every other vignette file."""
+    _cases, _results, problems = watched_runs[name]
+    assert problems == []
 
 
 def said_in_words(vignette: dict) -> list[str]:
