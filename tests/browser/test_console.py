@@ -196,10 +196,9 @@ def test_the_review_lists_every_reply_validate_lists(page, console_url, flow):
     page.goto(console_url + "review", timeout=120_000)
     for lang in flow.languages:        # one table a language, each reply in its own encoding
         rows = page.locator(f"section[aria-labelledby='replies-{lang}'] table.replies tbody tr")
-        shown = {}
-        for n in range(rows.count()):
-            cells = rows.nth(n).locator("td").all_text_contents()
-            shown[cells[0]] = (cells[1], int(cells[2]))
+        # every row's cells' textContent in one round trip (row by row, a few hundred trips)
+        table = rows.evaluate_all("rows => rows.map(row => Array.from(row.cells, cell => cell.textContent))")
+        shown = {cells[0]: (cells[1], int(cells[2])) for cells in table}
         assert shown == {sent.text: (sent.encoding, sent.segments) for sent in report.messages
                          if sent.language == lang}
         assert all(encoding(text) == enc and segments(text) == count for text, (enc, count) in shown.items())
