@@ -28,13 +28,16 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 
 from handler.core.answers import normalize
 from handler.core.vocabulary import ConceptWords, NegationWords, Vocabulary
 
 GAP = "*"
+NOT_A_WORD = frozenset({GAP})
 GAP_WORDS = 3             # how many words one `*` may stand for
 RECENT_KEPT = 16          # readings kept for the messages just read
 CUE_REACH = 4             # how far before a phrase a cue or hedge may stand (fillers between)
@@ -153,37 +156,40 @@ class Reader:
     rules: Mapping[str, ConceptRules] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self._known = frozenset(w for p in self.phrases for w in p.words if w != GAP) | \
-            frozenset(w for cue in (*self.cues, *self.hedges) for w in cue) | self.fillers | self.not_typos
+        needs = [frozenset(phrase.words).difference(NOT_A_WORD) for phrase in self.phrases]
+        uses = Counter(chain.from_iterable(needs))     # in how many phrases each word stands
+        self._known = frozenset(uses) | frozenset(w for cue in (*self.cues, *self.hedges) for w in cue) | \
+            self.fillers | self.not_typos
         # Each phrase under its rarest word: a message reaches only the phrases whose rarest
         # word it holds, and only those whose every word it holds are walked.
-        uses: dict[str, int] = {}
-        for phrase in self.phrases:
-            for word in set(phrase.words) - {GAP}:
-                uses[word] = uses.get(word, 0) + 1
+        rank = {word: n for n, word in enumerate(sorted(uses, key=lambda w: (uses[w], w)))}
         self._by_rarest: dict[str, list[tuple[Phrase, frozenset[str]]]] = {}
-        for phrase in self.phrases:
-            needed = frozenset(phrase.words) - {GAP}
-            rarest = min(needed, key=lambda w: (uses[w], w))
-            self._by_rarest.setdefault(rarest, []).append((phrase, needed))
-        self._near_index: dict[str, set[str]] | None = None   # made on the first typo (cold start)
+        for phrase, needed in zip(self.phrases, needs, strict=True):
+            self._by_rarest.setdefault(min(needed, key=rank.__getitem__), []).append((phrase, needed))
+        self._long_words: dict[str, list[str]] | None = None      # by first letter; made on the first typo
+        self._near_index: dict[str, dict[str, set[str]]] = {}   # by first letter, each made when first needed
         self._fuzzy_cache: dict[str, tuple[str, ...]] = {}
         self._cues = _by_last_word(self.cues)
         self._hedges = _by_last_word(self.hedges)
         self._recent: dict[str, Reading] = {}   # one message is read by several layers in turn
 
-    @property
-    def _near(self) -> dict[str, set[str]]:
-        """Every phrase word of four letters or more under each of its one-letter deletions:
-        a typed word's own deletions then find the words one edit away."""
-        if self._near_index is None:
-            near: dict[str, set[str]] = {}
-            for word in {w for p in self.phrases for w in p.words if w != GAP}:
-                if len(word) >= 4:
-                    for key in _one_deletions(word) | {word}:
-                        near.setdefault(key, set()).add(word)
-            self._near_index = near
-        return self._near_index
+    def _near(self, first: str) -> dict[str, set[str]]:
+        """Every phrase word of four letters or more that starts with `first`, under each of
+        its one-letter deletions: a typed word's own deletions then find the words one edit
+        away. One letter's index is made when a word with that letter is first looked up,
+        so a first message does not pay for the whole alphabet (cold start)."""
+        near = self._near_index.get(first)
+        if near is None:
+            if self._long_words is None:
+                self._long_words = {}
+                for word in {w for p in self.phrases for w in p.words if w != GAP and len(w) >= 4}:
+                    self._long_words.setdefault(word[0], []).append(word)
+            near = {}
+            for word in self._long_words.get(first, ()):
+                for key in _one_deletions(word) | {word}:
+                    near.setdefault(key, set()).add(word)
+            self._near_index[first] = near
+        return near
 
     @classmethod
     def from_vocabulary(cls, vocabulary: Vocabulary, lang: str,
@@ -222,10 +228,11 @@ class Reader:
             return ()
         found = self._fuzzy_cache.get(typed)
         if found is None:
-            candidates: set[str] = set(self._near.get(typed, ()))
+            near = self._near(typed[0])
+            candidates: set[str] = set(near.get(typed, ()))
             for key in _one_deletions(typed):
-                candidates |= self._near.get(key, set())
-            found = tuple(sorted(w for w in candidates if w[0] == typed[0] and _close_enough(typed, w)))
+                candidates |= near.get(key, set())
+            found = tuple(sorted(w for w in candidates if _close_enough(typed, w)))
             if len(self._fuzzy_cache) > 10_000:   # bounded: a flood of odd words cannot grow it
                 self._fuzzy_cache.clear()
             self._fuzzy_cache[typed] = found
