@@ -287,7 +287,7 @@ def run_vignettes(vignettes: list[dict]) -> list[dict]:
     from handler.app import create_app
 
     logs.only_problems()
-    with local_settings() as (settings, _supplied):
+    with local_settings(server=False) as (settings, _supplied):
         app = create_app(settings, store=local_store(settings))
         return run_on(app, SignedClient(app, settings), settings.phone_hash_key, vignettes)
 

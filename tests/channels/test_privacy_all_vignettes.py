@@ -34,6 +34,8 @@ def test_a_word_shows_in_a_line_as_trying_every_pair_finds():
              "said my pee is dark", "said my pee is dark", "+15555551234 in full", ""]
     words = {"5551234", "my pee is dark", "+15555551234", "15555551234", "absent words"}
     every_pair = {(word, line) for line in lines for word in words if shows(word, line)}
-    assert set(shown(words, lines)) == every_pair
+    unique = list(dict.fromkeys(lines))
+    assert set(shown(words, unique, "\n".join(unique))) == every_pair
+    assert shown({"5551234", "absent words"}, ["a 15551234 b"], "a 15551234 b") == []
     assert {word for word, _line in every_pair} == words - {"absent words"}
     assert ("5551234", "15551234") not in every_pair      # inside a longer number: by chance
