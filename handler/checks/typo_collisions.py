@@ -5,7 +5,8 @@ like "bowls" for "bowels"). The list of common words comes from pyspellchecker's
 word frequencies, a development dependency: the line itself only reads the list."""
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from functools import cache
 
 from handler.core.reader import Reader, unaccented
 
@@ -19,19 +20,20 @@ def _inflection(word: str, known: str) -> bool:
     return long_.startswith(short) and len(long_) - len(short) <= 2
 
 
-def common_words(lang: str) -> list[str] | None:
+@cache     # the same list for every flow checked in one run (loading it is most of a small flow's check)
+def common_words(lang: str) -> tuple[str, ...] | None:
     """The language's common words, or None when pyspellchecker is not installed."""
     try:
         from spellchecker import SpellChecker
     except ImportError:
         return None
     if lang not in LANGUAGES:
-        return []
+        return ()
     frequency = SpellChecker(language=LANGUAGES[lang]).word_frequency
-    return sorted(w for w, count in frequency.dictionary.items() if count >= COMMON_COUNT and w.isalpha())
+    return tuple(sorted(w for w, count in frequency.dictionary.items() if count >= COMMON_COUNT and w.isalpha()))
 
 
-def collisions(reader: Reader, words: list[str]) -> Iterator[tuple[str, tuple[str, ...]]]:
+def collisions(reader: Reader, words: Iterable[str]) -> Iterator[tuple[str, tuple[str, ...]]]:
     """(common word, the phrase words it would be read as) for each one not declared. The
     reader sees a word without its accents ("lesión" is "lesion"), so it is compared so."""
     for word in words:

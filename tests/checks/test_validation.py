@@ -6,7 +6,9 @@ provenance.review.note says which); tests/flows/broken/EXPECTED.json gives the
 issue codes the validator must find in it, and no others."""
 from __future__ import annotations
 
+import contextlib
 import copy
+import io
 import json
 import re
 from pathlib import Path
@@ -15,7 +17,7 @@ import pytest
 
 from handler.channels.sms.rendering import MAX_SEGMENTS
 from handler.channels.sms.segments import encoding, segments
-from handler.checks import safety_walk
+from handler.checks import safety_walk, validation
 from handler.checks.issues import Report
 from handler.checks.rules import check_structure
 from handler.checks.validation import validate
@@ -46,8 +48,32 @@ def validate_one(path: Path) -> Report:
 
 
 @pytest.fixture(scope="module")
-def real_report() -> Report:
-    return validate_one(REAL_FLOW)
+def real_run() -> tuple[int, list[str], Report]:
+    """The real flow validated once (the longest check here), as `triage-line validate FILE`
+    does it: what the command returned and printed, and the report it printed from."""
+    real_validate, reports = validation.validate, []
+
+    def keeping_the_report(paths, flows_dir):
+        reports.extend(real_validate(paths, flows_dir))
+        return reports
+
+    printed = io.StringIO()
+    with pytest.MonkeyPatch.context() as patch, contextlib.redirect_stdout(printed):
+        patch.setattr(validation, "validate", keeping_the_report)   # the command imports it when run
+        returned = cli.main(["validate", str(REAL_FLOW)])
+    [report] = reports
+    return returned, printed.getvalue().splitlines(), report
+
+
+@pytest.fixture(scope="module")
+def real_report(real_run) -> Report:
+    return real_run[2]
+
+
+@pytest.fixture(scope="module")
+def broken_reports() -> dict[str, Report]:
+    """Each broken flow validated once, for every test that asks what the validator makes of it."""
+    return {name: validate_one(BROKEN / name) for name in EXPECTED}
 
 
 # --- flows that must pass ---------------------------------------------------------------------
@@ -96,9 +122,9 @@ def test_manifest_covers_every_broken_flow_and_nothing_else():
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_broken_flow_is_rejected_for_its_one_reason(name):
+def test_broken_flow_is_rejected_for_its_one_reason(name, broken_reports):
     path = BROKEN / name
-    report = validate_one(path)
+    report = broken_reports[name]
     assert not report.ok, f"{name} passed validation"
     for line in report.problems:
         assert line.startswith(f"{path}: "), f"problem line does not name the file: {line}"
@@ -189,9 +215,9 @@ OK_LINE = re.compile(r"^ok (?P<file>\S+): (?P<nodes>\d+) nodes, (?P<paths>\d+) a
                      r"longest reply (?P<longest>\d+) segments$")
 
 
-def test_cli_validate_prints_ok_and_returns_0_for_the_real_flow(capsys, flow):
-    assert cli.main(["validate", str(REAL_FLOW)]) == 0
-    lines = capsys.readouterr().out.splitlines()
+def test_cli_validate_prints_ok_and_returns_0_for_the_real_flow(real_run, flow):
+    returned, lines, _report = real_run
+    assert returned == 0
     assert len(lines) == 1
     match = OK_LINE.match(lines[0])
     assert match, lines[0]
@@ -201,13 +227,13 @@ def test_cli_validate_prints_ok_and_returns_0_for_the_real_flow(capsys, flow):
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_cli_validate_prints_one_line_per_problem_and_returns_1_for_a_broken_flow(name, capsys):
+def test_cli_validate_prints_one_line_per_problem_and_returns_1_for_a_broken_flow(name, capsys, broken_reports):
     path = BROKEN / name
     assert cli.main(["validate", str(path)]) == 1
     lines = capsys.readouterr().out.splitlines()
-    assert lines == validate_one(path).problems
+    assert lines == broken_reports[name].problems
     assert lines and all(line.startswith(f"{path}: ") for line in lines)
-    assert validate_one(path).codes == EXPECTED[name]
+    assert broken_reports[name].codes == EXPECTED[name]
 
 
 def test_cli_validate_reports_each_file_and_fails_if_any_fails(capsys):
