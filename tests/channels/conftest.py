@@ -1,9 +1,11 @@
 """Fixtures for the SMS and voice webhook tests: one set for both channels.
 
-The app runs against moto's in-memory DynamoDB with fake AWS credentials. moto
-starts afresh for every test (an empty table, made by create_table), but the boto3
-client is built once per worker and reused: building one costs about 0.3 s, more
-than most tests here. The flows come from the session fixture in tests/conftest.py.
+The app runs against moto's in-memory DynamoDB with fake AWS credentials. The boto3
+client is built once per worker (building one costs about 0.3 s, more than most tests
+here), and moto and its sessions table once per test module (starting moto and making
+the table with create_table is about 19 ms, again more than most tests); each test
+starts from that table emptied, and no other. The flows come from the session fixture
+in tests/conftest.py.
 """
 from __future__ import annotations
 
@@ -40,12 +42,30 @@ def aws_env(monkeypatch):
     use_fake_aws(monkeypatch, REGION)
 
 
+@pytest.fixture(scope="module")
+def module_dynamodb(moto_client):
+    """moto's DynamoDB with the sessions table made by create_table, for one module's tests."""
+    with pytest.MonkeyPatch.context() as patch:
+        use_fake_aws(patch, REGION)
+        with mock_aws():
+            create_table(moto_client, TABLE)
+            yield moto_client
+
+
 @pytest.fixture
-def dynamodb(aws_env, moto_client):
-    """moto's DynamoDB, empty but for the sessions table made by create_table."""
-    with mock_aws():
-        create_table(moto_client, TABLE)
-        yield moto_client
+def dynamodb(aws_env, module_dynamodb):
+    """moto's DynamoDB, empty but for the sessions table made by create_table: what an
+    earlier test of the module left (items, a table dropped or added) is undone first."""
+    client = module_dynamodb
+    tables = client.list_tables()["TableNames"]
+    for other in set(tables) - {TABLE}:
+        client.delete_table(TableName=other)
+    if TABLE not in tables:
+        create_table(client, TABLE)
+    for page in client.get_paginator("scan").paginate(TableName=TABLE, ProjectionExpression="pk"):
+        for item in page["Items"]:
+            client.delete_item(TableName=TABLE, Key={"pk": item["pk"]})
+    return client
 
 
 @pytest.fixture
