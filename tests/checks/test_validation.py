@@ -47,10 +47,9 @@ def validate_one(path: Path) -> Report:
     return report
 
 
-@pytest.fixture(scope="module")
-def real_run() -> tuple[int, list[str], Report]:
-    """The real flow validated once (the longest check here), as `triage-line validate FILE`
-    does it: what the command returned and printed, and the report it printed from."""
+def validated_by_the_command(path: Path) -> tuple[int, list[str], Report]:
+    """`triage-line validate FILE`: what the command returned and printed, and the report
+    it printed from (one validation serves the command's tests and the report's)."""
     real_validate, reports = validation.validate, []
 
     def keeping_the_report(paths, flows_dir):
@@ -60,9 +59,15 @@ def real_run() -> tuple[int, list[str], Report]:
     printed = io.StringIO()
     with pytest.MonkeyPatch.context() as patch, contextlib.redirect_stdout(printed):
         patch.setattr(validation, "validate", keeping_the_report)   # the command imports it when run
-        returned = cli.main(["validate", str(REAL_FLOW)])
+        returned = cli.main(["validate", str(path)])
     [report] = reports
     return returned, printed.getvalue().splitlines(), report
+
+
+@pytest.fixture(scope="module")
+def real_run() -> tuple[int, list[str], Report]:
+    """The real flow validated once (the longest check here)."""
+    return validated_by_the_command(REAL_FLOW)
 
 
 @pytest.fixture(scope="module")
@@ -71,9 +76,9 @@ def real_report(real_run) -> Report:
 
 
 @pytest.fixture(scope="module")
-def broken_reports() -> dict[str, Report]:
-    """Each broken flow validated once, for every test that asks what the validator makes of it."""
-    return {name: validate_one(BROKEN / name) for name in EXPECTED}
+def broken_runs() -> dict[str, tuple[int, list[str], Report]]:
+    """Each broken flow validated once, by the command."""
+    return {name: validated_by_the_command(BROKEN / name) for name in EXPECTED}
 
 
 # --- flows that must pass ---------------------------------------------------------------------
@@ -122,9 +127,9 @@ def test_manifest_covers_every_broken_flow_and_nothing_else():
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_broken_flow_is_rejected_for_its_one_reason(name, broken_reports):
+def test_broken_flow_is_rejected_for_its_one_reason(name, broken_runs):
     path = BROKEN / name
-    report = broken_reports[name]
+    report = broken_runs[name][2]
     assert not report.ok, f"{name} passed validation"
     for line in report.problems:
         assert line.startswith(f"{path}: "), f"problem line does not name the file: {line}"
@@ -227,13 +232,13 @@ def test_cli_validate_prints_ok_and_returns_0_for_the_real_flow(real_run, flow):
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_cli_validate_prints_one_line_per_problem_and_returns_1_for_a_broken_flow(name, capsys, broken_reports):
+def test_cli_validate_prints_one_line_per_problem_and_returns_1_for_a_broken_flow(name, broken_runs):
     path = BROKEN / name
-    assert cli.main(["validate", str(path)]) == 1
-    lines = capsys.readouterr().out.splitlines()
-    assert lines == broken_reports[name].problems
+    returned, lines, report = broken_runs[name]
+    assert returned == 1
+    assert lines == report.problems
     assert lines and all(line.startswith(f"{path}: ") for line in lines)
-    assert broken_reports[name].codes == EXPECTED[name]
+    assert report.codes == EXPECTED[name]
 
 
 def test_cli_validate_reports_each_file_and_fails_if_any_fails(capsys):
