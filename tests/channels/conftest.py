@@ -14,27 +14,17 @@ import json
 import logging
 import sys
 
-import boto3
 import pytest
 from moto import mock_aws
 
 from handler.app import create_app
 from handler.infra import logs
 from handler.infra.settings import Settings
-from handler.infra.store import CLIENT_CONFIG, SessionStore, create_table
+from handler.infra.store import SessionStore, create_table
 from tests.channels.line_under_test import ACCOUNT_SID, AUTH_TOKEN, BASE_URL, HASH_KEY, REGION, TABLE
 from tests.channels.sms_helpers import Sender
 from tests.channels.voice_helpers import Caller
 from tests.fakes import FakeClock, use_fake_aws
-
-
-@pytest.fixture(scope="session")
-def moto_client():
-    """One boto3 DynamoDB client (with the app's short timeouts) for every test of this
-    worker. It holds no data: moto keeps that, and each `dynamodb` starts moto afresh."""
-    with pytest.MonkeyPatch.context() as patch:
-        use_fake_aws(patch, REGION)
-        return boto3.client("dynamodb", region_name=REGION, config=CLIENT_CONFIG)
 
 
 @pytest.fixture

@@ -29,7 +29,6 @@ from handler.infra.flow_files import load_flows
 from handler.infra.pseudonyms import pseudonym
 from handler.infra.settings import Settings, SettingsError
 from handler.infra.store import (
-    CLIENT_CONFIG,
     TTL_ATTRIBUTE,
     Conflict,
     Session,
@@ -85,13 +84,14 @@ class Backend:
 @pytest.fixture(params=["moto", "dynalite"])
 def backend(request, monkeypatch):
     if request.param == "moto":
+        client = request.getfixturevalue("moto_client")
         for name, value in (("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing"),
                             ("AWS_DEFAULT_REGION", REGION), ("AWS_REGION", REGION)):
             monkeypatch.setenv(name, value)
         for name in ("AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_PROFILE", "DYNAMODB_ENDPOINT_URL"):
             monkeypatch.delenv(name, raising=False)
         with mock_aws():
-            yield Backend("moto", boto3.client("dynamodb", region_name=REGION, config=CLIENT_CONFIG))
+            yield Backend("moto", client)
     else:
         endpoint = request.getfixturevalue("dynalite_endpoint")
         request.getfixturevalue("dynalite_aws_env")

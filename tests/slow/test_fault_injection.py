@@ -13,13 +13,12 @@ from __future__ import annotations
 import json
 from xml.etree import ElementTree
 
-import boto3
 import pytest
 from moto import mock_aws
 
 from handler.channels.safe_reply import safe_text_en, safe_text_es
 from handler.core import engine
-from handler.infra.store import CLIENT_CONFIG, create_table
+from handler.infra.store import create_table
 from tests import fault_figures as ff
 from tests.channels import sms_helpers, voice_helpers
 from tests.fault_figures import (
@@ -128,9 +127,9 @@ def test_the_failures_are_logged_as_errors_without_phone_numbers_or_bodies(matri
 # --- conflicts, one at a time ---------------------------------------------------------------
 
 @pytest.fixture
-def dynamodb():
+def dynamodb(moto_client):
     with ff.fake_aws_credentials(), mock_aws(), ff.captured_logs():
-        client = boto3.client("dynamodb", region_name=ff.REGION, config=CLIENT_CONFIG)
+        client = moto_client
         create_table(client, sms_helpers.TABLE)
         create_table(client, voice_helpers.TABLE)
         yield client
