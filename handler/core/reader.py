@@ -99,8 +99,23 @@ def unaccented(text: str) -> str:
     text = normalize(text)
     if text.isascii():
         return text
-    return unicodedata.normalize("NFC", "".join(c for c in unicodedata.normalize("NFD", text)
-                                                if unicodedata.category(c) != "Mn"))
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFD", text).translate(_WITHOUT_MARKS))
+
+
+class _MarksDropped(dict[int, str | None]):
+    """A str.translate table: each combining mark (category Mn) to nothing, any other
+    character to itself, worked out the first time it is seen; at most KEPT are kept."""
+    KEPT = 4096
+
+    def __missing__(self, code: int) -> str | None:
+        char = chr(code)
+        value = None if unicodedata.category(char) == "Mn" else char
+        if len(self) < self.KEPT:
+            self[code] = value
+        return value
+
+
+_WITHOUT_MARKS = _MarksDropped()
 
 
 def _phrase_words(phrase: str) -> tuple[str, ...]:
