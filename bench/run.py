@@ -44,7 +44,7 @@ from handler.tools.local_line import local_settings  # noqa: E402
 SIZES = {
     "full": {"conversations": 720, "engine_repeats": 100, "load_runs": 20, "validate_runs": 3, "cold_runs": 11,
              "flow_runs": 7, "memory_conversations": 1000},
-    "quick": {"conversations": 9, "engine_repeats": 2, "load_runs": 2, "validate_runs": 1, "cold_runs": 2,
+    "quick": {"conversations": 9, "engine_repeats": 2, "load_runs": 2, "validate_runs": 1, "cold_runs": 1,
               "flow_runs": 1, "memory_conversations": 20},
 }
 
