@@ -173,6 +173,7 @@ class Reader:
     def __post_init__(self) -> None:
         needs = [frozenset(phrase.words).difference(NOT_A_WORD) for phrase in self.phrases]
         uses = Counter(chain.from_iterable(needs))     # in how many phrases each word stands
+        self._longest = max(map(len, uses), default=0)   # no longer typed word is one edit from a phrase word
         self._known = frozenset(uses) | frozenset(w for cue in (*self.cues, *self.hedges) for w in cue) | \
             self.fillers | self.not_typos
         # Each phrase under its rarest word: a message reaches only the phrases whose rarest
@@ -239,7 +240,7 @@ class Reader:
         """Phrase words the typed word may be a typo of (none if it is a known word).
         The first letter must be right: a word that differs there is most often another
         word ("getting" is not "wetting")."""
-        if typed in self._known or len(typed) < 4 or not typed.isalpha():
+        if typed in self._known or not 4 <= len(typed) <= self._longest + 1 or not typed.isalpha():
             return ()
         found = self._fuzzy_cache.get(typed)
         if found is None:

@@ -104,3 +104,11 @@ def test_a_common_word_is_checked_for_typos_as_the_reader_sees_it_without_accent
                                                                  "possible": ["lesion"]}}},
         "negation": {"es": {"cues": ["no"], "hedges": [], "fillers": [], "clause_breaks": []}}}), "es")
     assert dict(collisions(spanish, ["lesión", "lección", "legión"])) == {"legión": ("lesion",)}
+
+
+def test_a_typed_word_longer_than_any_phrase_word_by_two_is_no_typo_of_one(reader):
+    """One edit changes a word's length by one at most: so longer words are not looked up
+    (a 100,000-letter "word" once took seconds to read, making every one-letter deletion)."""
+    assert reader.spelled_like("peeingg") == ("peeing",)       # one letter more than a phrase word
+    assert reader.spelled_like("myselfff") == ()                # two more
+    assert reader.read("x" * 100_000 + " chest pain").clear == ("emergency.chest_pain",)
