@@ -70,6 +70,7 @@ class Reading:
 
 @dataclass(frozen=True)
 class Phrase:
+    """One phrase of the vocabulary, as the reader compares it."""
     concept: str
     strength: str                 # clear | possible | denied
     words: tuple[str, ...]        # normalised words; GAP for a gap
@@ -84,6 +85,7 @@ class ConceptRules:
 
 @dataclass(frozen=True)
 class _Match:
+    """Where a phrase stands in a clause."""
     start: int
     end: int                      # one past the last word
     gaps: tuple[str, ...]         # the words the gaps stood for

@@ -10,6 +10,7 @@ from handler.core.state import State
 
 @dataclass(frozen=True)
 class Session:
+    """One patient's or call's stored session, as the store reads and writes it."""
     key: str
     version: int = 0                 # 0: nothing stored yet
     state: State | None = None

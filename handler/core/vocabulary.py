@@ -42,6 +42,7 @@ class NegationWords:
 
 @dataclass(frozen=True)
 class Vocabulary:
+    """A flow's vocabulary file: per concept and language, the words patients use for it."""
     version: str
     languages: tuple[str, ...]
     review: Mapping[str, Mapping[str, str]]

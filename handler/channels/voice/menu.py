@@ -209,6 +209,7 @@ class ListMove(Enum):
 
 @dataclass(frozen=True)
 class ListTurn:
+    """What one spoken or keyed answer does to a list question read item by item."""
     move: ListMove
     place: Place | None = None
     answer: str = ""
