@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from handler.core.nodes import QuestionKind, QuestionNode
 from handler.core.texts import AnswerWords, in_language
@@ -48,22 +48,25 @@ def _breaks_words(char: str) -> bool:
     return unicodedata.category(char)[0] not in "LNM"
 
 
-class _WordBreaksToSpaces(dict[int, str]):
-    """A str.translate table: each character that breaks words to a space, any other to
-    itself, worked out the first time it is seen (translate then runs at C speed instead of
-    a Python test per character). At most KEPT characters are kept: a flood of distinct
-    ones is still translated right, only not remembered."""
+class CharacterTable(dict[int, str | None]):
+    """A str.translate table that works each character out once, by `rule` (the character
+    in, what it becomes out; None drops it): translate then runs at C speed instead of a
+    Python call per character. At most KEPT characters are remembered: a flood of distinct
+    ones is still translated right, only not kept."""
     KEPT = 4096
 
-    def __missing__(self, code: int) -> str:
-        char = chr(code)
-        value = " " if _breaks_words(char) else char
+    def __init__(self, rule: Callable[[str], str | None]) -> None:
+        super().__init__()
+        self.rule = rule
+
+    def __missing__(self, code: int) -> str | None:
+        value = self.rule(chr(code))
         if len(self) < self.KEPT:
             self[code] = value
         return value
 
 
-_TO_SPACES = _WordBreaksToSpaces()
+_TO_SPACES = CharacterTable(lambda char: " " if _breaks_words(char) else char)
 
 
 def normalize(text: str) -> str:

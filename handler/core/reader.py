@@ -33,7 +33,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
 
-from handler.core.answers import normalize
+from handler.core.answers import CharacterTable, normalize
 from handler.core.vocabulary import ConceptWords, NegationWords, Vocabulary
 
 GAP = "*"
@@ -104,20 +104,7 @@ def unaccented(text: str) -> str:
     return unicodedata.normalize("NFC", unicodedata.normalize("NFD", text).translate(_WITHOUT_MARKS))
 
 
-class _MarksDropped(dict[int, str | None]):
-    """A str.translate table: each combining mark (category Mn) to nothing, any other
-    character to itself, worked out the first time it is seen; at most KEPT are kept."""
-    KEPT = 4096
-
-    def __missing__(self, code: int) -> str | None:
-        char = chr(code)
-        value = None if unicodedata.category(char) == "Mn" else char
-        if len(self) < self.KEPT:
-            self[code] = value
-        return value
-
-
-_WITHOUT_MARKS = _MarksDropped()
+_WITHOUT_MARKS = CharacterTable(lambda char: None if unicodedata.category(char) == "Mn" else char)
 
 
 def _phrase_words(phrase: str) -> tuple[str, ...]:

@@ -1,10 +1,10 @@
 """Fixtures for the SMS and voice webhook tests: one set for both channels.
 
-The app runs against moto's in-memory DynamoDB with fake AWS credentials. The boto3
-client is built once per worker (building one costs about 0.3 s, more than most tests
-here), and moto and its sessions table once per test module (starting moto and making
-the table with create_table is about 19 ms, again more than most tests); each test
-starts from that table emptied, and no other. The flows come from the session fixture
+The app runs against moto's in-memory DynamoDB with fake AWS credentials, through the
+worker's one boto3 client (`moto_client`, tests/conftest.py). moto and its sessions
+table are made once per test module (starting moto and making the table with
+create_table is about 19 ms, more than most tests here); each test starts from that
+table emptied, and no other. The flows come from the session fixture
 in tests/conftest.py.
 """
 from __future__ import annotations

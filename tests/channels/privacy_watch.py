@@ -96,14 +96,9 @@ def _watching(watched: Watched) -> Iterator[None]:
             # the line's own client gives up after half a second; a test reading back a few
             # hundred items from a busy embedded server waits as long as it takes
             client = dynamodb_client(settings.aws_region, settings.dynamodb_endpoint_url, SCAN_CONFIG)
-            page: dict = {}
-            while True:
-                page = client.scan(TableName=settings.sessions_table, ConsistentRead=True, Limit=SCAN_PAGE,
-                                   **({"ExclusiveStartKey": page["LastEvaluatedKey"]}
-                                      if "LastEvaluatedKey" in page else {}))
+            for page in client.get_paginator("scan").paginate(TableName=settings.sessions_table, ConsistentRead=True,
+                                                                PaginationConfig={"PageSize": SCAN_PAGE}):
                 watched.items.extend(page.get("Items", []))
-                if "LastEvaluatedKey" not in page:
-                    break
 
     levels = {name: logging.getLogger(name).level for name in (logs.LOGGER_NAME, *LIBRARY_LOGGERS)}
     root_level = root.level
