@@ -1,10 +1,11 @@
 """4. DynamoDB cost: requests per message by operation, counted with botocore's
-event hooks on the store's own client; the capacity DynamoDB reports
-(ReturnConsumedCapacity="TOTAL") and the capacity the item's size implies; and the
-session item's size after every message of the longest conversation."""
+event hooks on the store's own client; the capacity the item's size implies (the
+line does not ask DynamoDB for its consumed capacity, and moto would report fixed
+values per operation anyway); and the session item's size after every message of
+the longest conversation."""
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 
 from bench.item_size import item_size, read_units, write_units
 from handler.infra.pseudonyms import pseudonym
@@ -20,12 +21,10 @@ class Counting:
     def __init__(self, client):
         self.calls: Counter = Counter()
         self.attempts: Counter = Counter()
-        self.reported: dict[str, list[float]] = defaultdict(list)
         self.client = client
         events = client.meta.events
         events.register("before-call.dynamodb", self._call)
         events.register("before-send.dynamodb", self._send)
-        events.register("after-call.dynamodb", self._after)
 
     def _call(self, model, **_kwargs):
         self.calls[model.name] += 1
@@ -33,16 +32,10 @@ class Counting:
     def _send(self, event_name, **_kwargs):
         self.attempts[event_name.rsplit(".", 1)[-1]] += 1
 
-    def _after(self, parsed, model, **_kwargs):
-        consumed = parsed.get("ConsumedCapacity") if isinstance(parsed, dict) else None
-        if consumed:
-            self.reported[model.name].append(consumed.get("CapacityUnits"))
-
     def close(self):
         events = self.client.meta.events
         events.unregister("before-call.dynamodb", self._call)
         events.unregister("before-send.dynamodb", self._send)
-        events.unregister("after-call.dynamodb", self._after)
 
 
 def per_message(counter: Counter, messages: int) -> dict:
@@ -84,16 +77,11 @@ def measure(line_app, baseline_app, settings, scripts, numbers) -> dict:
         base_count.close()
 
     largest = max(w["item_bytes"] for w in walk)
-    reported = {op: sorted(set(values)) for op, values in line_count.reported.items()}
     return {
         "messages": messages,
         "requests_per_message": {"line": per_message(line_count.calls, messages),
                                  "baseline": per_message(base_count.calls, messages)},
         "http_attempts_per_message": {"line": per_message(line_count.attempts, messages)},
-        "consumed_capacity_reported": reported,
-        "consumed_capacity_note": ("as moto reports it: fixed values per operation (GetItem 0.5, PutItem 1.0), "
-                                   "not computed from the item; real DynamoDB charges a strongly consistent "
-                                   "GetItem 1 RCU per 4 KB"),
         # from the item's size, over the longest conversation (the largest item)
         "read_units_per_message": round(sum(w["read_units"] for w in walk) / len(walk), 3),
         "write_units_per_message": round(sum(w["write_units"] for w in walk) / len(walk), 3),

@@ -86,8 +86,7 @@ class SessionStore:
             raise StoreError(f"{operation}: {type(error).__name__}") from error
 
     def load(self, key: str) -> Session:
-        item = self._call("get_item", Key={"pk": {"S": key}}, ConsistentRead=True,
-                          ReturnConsumedCapacity="TOTAL").get("Item")
+        item = self._call("get_item", Key={"pk": {"S": key}}, ConsistentRead=True).get("Item")
         if item is None:
             return Session(key)
 
@@ -146,7 +145,7 @@ class SessionStore:
         else:
             condition = {"ConditionExpression": "v = :v",
                          "ExpressionAttributeValues": {":v": {"N": str(expected_version)}}}
-        self._call("put_item", Item=item, ReturnConsumedCapacity="TOTAL", **condition)
+        self._call("put_item", Item=item, **condition)
         return replace(session, version=expected_version + 1, expired=False)
 
 
