@@ -43,6 +43,8 @@ class Report:
     longest_turns: int = 0
     longest_messages: int = 0
     messages: list[SentMessage] = field(default_factory=list)
+    # each language's walk: every SMS text it sent, and the answers that first led there
+    sent_by_language: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def problems(self) -> list[str]:

@@ -48,8 +48,8 @@ class WalkResult:
 StateKey = tuple[str, str | None, int, frozenset[str]]
 
 
-def _state_key(flow: Flow, state: State) -> StateKey:
-    return (state["node"], state["check"], state["misses"], frozenset(engine.findings(flow, state)))
+def _state_key(state: State, reported: list[str]) -> StateKey:
+    return (state["node"], state["check"], state["misses"], frozenset(reported))
 
 
 def walk(flow: Flow, lang: str) -> WalkResult:
@@ -81,7 +81,8 @@ def walk(flow: Flow, lang: str) -> WalkResult:
 
     def explore(state: State, trail: str) -> tuple[int, int, int]:
         """Returns (paths, longest turns, longest line messages) from this state on."""
-        key = _state_key(flow, state)
+        reported = engine.findings(flow, state)
+        key = _state_key(state, reported)
         if key in on_path:
             result.issues.append(Issue("walk-loop", trail,
                                        f"comes back to '{state['node']}' with the same answers (a loop)"))
@@ -96,7 +97,7 @@ def walk(flow: Flow, lang: str) -> WalkResult:
             step = engine.step(flow, state, text)
             where = f"{trail} > {question.node}={text}"
             sent = record(step, where)
-            check_outcome(engine.findings(flow, state), step, where)
+            check_outcome(reported, step, where)
             if step.outcome is not None:
                 result.outcomes.add(step.outcome.node)
                 sub = (1, 1, sent)

@@ -103,6 +103,7 @@ def validate_file(path: Path, concepts: Mapping[str, str | None], validator: Any
         report.paths += walked.paths
         report.longest_turns = max(report.longest_turns, walked.longest_turns)
         report.longest_messages = max(report.longest_messages, walked.longest_messages)
+        report.sent_by_language[lang] = walked.messages
         for text, where in walked.messages.items():
             sent.setdefault(text, (lang, where))
     report.messages.extend(SentMessage(text, encoding(text), segments(text), lang)

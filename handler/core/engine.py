@@ -85,11 +85,13 @@ def findings(flow: Flow, state: State) -> list[str]:
     """Every concept reported so far, in the order reported. The state keeps only
     which choices were picked ([node, [positions]]) or, for an emergency found in
     free text, [concept]; the concepts themselves come from the flow."""
-    seen: list[str] = []
+    seen: dict[str, None] = {}      # a dict: each code once, where it was first reported
     for entry in state["answers"]:
-        reported = [entry[0]] if len(entry) == 1 else _question(flow, entry[0]).reported(entry[1])
-        seen.extend(code for code in reported if code not in seen)
-    return seen
+        if len(entry) == 1:
+            seen[entry[0]] = None
+        else:
+            seen.update(dict.fromkeys(_question(flow, entry[0]).reported(entry[1])))
+    return list(seen)
 
 
 def _question(flow: Flow, node_id: str) -> QuestionNode:
@@ -258,9 +260,9 @@ def _confirm_first(flow: Flow, state: State, detection: Detection, before: list[
     return Step(state, (*before, confirm_question(flow, first, state["lang"])), None, Event.CONFIRM_EMERGENCY)
 
 
-def _said_in_words(flow: Flow, state: State, reading: Reading) -> State:
-    """The state with every finding said plainly in words kept, once each."""
-    known = findings(flow, state)
+def _said_in_words(flow: Flow, state: State, reading: Reading, known: Sequence[str]) -> State:
+    """The state with every finding said plainly in words kept, once each (`known`: the
+    state's findings before, worked out once by the caller)."""
     new = [code for code in reading.clear
            if code in flow.dispositions and code not in known and code not in flow.checks_by_concept]
     if not new:
@@ -357,7 +359,7 @@ def start(flow: Flow, lang: str = "en", text: str | None = None) -> Step:
         if detection.clear:
             return _emergency(flow, state, detection.clear)
         reading = flow.reader(lang).read(text)
-        state = _said_in_words(flow, state, reading)
+        state = _said_in_words(flow, state, reading, findings(flow, state))
         if detection.possible:
             return _confirm_first(flow, state, detection, [_said(flow, "opening", lang)])
         unsure = _first_unsure(flow, state, reading)
@@ -379,7 +381,7 @@ def switch_language(flow: Flow, state: State, lang: str) -> Step:
 
 
 def _is_command(flow: Flow, name: str, lang: str, said: str) -> bool:
-    return said in {answers.normalized_word(word) for word in flow.commands.words(name, lang)}
+    return said in map(answers.normalized_word, flow.commands.words(name, lang))
 
 
 def _command_language(flow: Flow, name: str, lang: str, said: str) -> str | None:
@@ -479,7 +481,7 @@ def step(flow: Flow, state: State, text: str) -> Step:
 
     reading = flow.reader(lang).read(text)
     before = findings(flow, state)
-    state = _said_in_words(flow, state, reading)      # kept whatever else the message does
+    state = _said_in_words(flow, state, reading, before)      # kept whatever else the message does
     if state["done"]:
         if detection.possible:
             return _confirm_first(flow, state, detection, [])

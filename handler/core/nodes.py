@@ -81,8 +81,9 @@ class QuestionNode:
     def reported(self, picked: Sequence[int]) -> list[str]:
         """The concepts an answer (the positions picked) reports."""
         if self.kind == QuestionKind.YES_NO:
-            return [self.concept] if list(picked) == [0] and self.concept is not None else []
-        return [code for code in (self.choices[i].concept for i in picked) if code is not None]
+            return [self.concept] if len(picked) == 1 and picked[0] == 0 and self.concept is not None else []
+        concepts = (self.choices[i].concept for i in picked)
+        return [code for code in concepts if code is not None]
 
     def next_after(self, picked: Sequence[int]) -> str:
         """Where an answer leads. In a list, the first picked choice with its own next wins."""

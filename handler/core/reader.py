@@ -41,6 +41,7 @@ GAP = "*"
 NOT_A_WORD = frozenset({GAP})
 GAP_WORDS = 3             # how many words one `*` may stand for
 RECENT_KEPT = 16          # readings kept for the messages just read
+CLAUSES_KEPT = 32         # verdicts kept for the clauses just read
 CUE_REACH = 4             # how far before a phrase a cue or hedge may stand (fillers between)
 CLEAR, POSSIBLE, DENIED = "clear", "possible", "denied"
 ORDER = {CLEAR: 3, POSSIBLE: 2, DENIED: 1}    # a clear finding wins over an unsure one, and both over a denial
@@ -182,6 +183,7 @@ class Reader:
         self._cues = _by_last_word(self.cues)
         self._hedges = _by_last_word(self.hedges)
         self._recent: dict[str, Reading] = {}   # one message is read by several layers in turn
+        self._recent_clauses: dict[tuple[str, ...], dict[str, str]] = {}
 
     def _near(self, first: str) -> dict[str, set[str]]:
         """Every phrase word of four letters or more that starts with `first`, under each of
@@ -316,6 +318,19 @@ class Reader:
         return sorted(found, key=lambda pair: (pair[0].start, pair[1].strength != DENIED))
 
     def _clause_verdicts(self, words: list[str]) -> dict[str, str]:
+        """What one clause says of each concept. The last few clauses' verdicts are kept:
+        the validator reads each phrase in a score of sentences, most of them the same
+        clause in other punctuation or case."""
+        key = tuple(words)
+        verdicts = self._recent_clauses.get(key)
+        if verdicts is None:
+            verdicts = self._verdicts_of(words)
+            if len(self._recent_clauses) >= CLAUSES_KEPT:
+                self._recent_clauses.pop(next(iter(self._recent_clauses)))
+            self._recent_clauses[key] = verdicts
+        return verdicts
+
+    def _verdicts_of(self, words: list[str]) -> dict[str, str]:
         verdicts: dict[str, str] = {}
         denied_span = (-1, -1)     # where the last denied finding stands, for "no A or B"
         for match, phrase in self._matches(words):

@@ -52,9 +52,12 @@ def make_review(flow: Flow, flows_dir: Path) -> Review:
     report = validate([path], flows_dir)[0]
     replies = {}
     for lang in flow.languages:
-        walked = safety_walk.walk(flow, lang)
+        # the validator's own walk where it got that far (a flow it stopped on is walked here)
+        sent = report.sent_by_language.get(lang)
+        if sent is None:
+            sent = safety_walk.walk(flow, lang).messages
         replies[lang] = sorted((Reply(text, where, encoding(text), segments(text), flesch_kincaid_grade(text, lang))
-                                for text, where in walked.messages.items()),
+                                for text, where in sent.items()),
                                key=lambda reply: (-reply.segments, reply.text))
     return Review(
         flow_id=flow.id, version=flow.version, file=shown_path(path, flows_dir),
