@@ -57,9 +57,12 @@ def walk(flow: Flow, lang: str) -> WalkResult:
     result = WalkResult()
     memo: dict[StateKey, tuple[int, int, int]] = {}
     on_path: set[StateKey] = set()
+    rendered: dict[tuple[engine.Reply, ...], list[str]] = {}   # the same few hundred replies, step after step
 
     def record(step: engine.Step, where: str) -> int:
-        sent = rendering.render(flow, lang, step.replies)
+        sent = rendered.get(step.replies)
+        if sent is None:
+            sent = rendered[step.replies] = rendering.render(flow, lang, step.replies)
         for text in sent:
             result.messages.setdefault(text, where)
         return len(sent)
