@@ -106,8 +106,8 @@ def measure(settings, endpoint: str, runs: int, flow_runs: int, numbers, first_t
     def request_for() -> str:
         return signed_request(settings, numbers(), first_text)
 
-    for which in ("line", "baseline"):          # untimed: bytecode caches written, files in the page cache
-        run_child(which, env, request_for())
+    for which in ("line", "baseline") if runs > 1 else ():   # untimed: bytecode caches, page cache
+        run_child(which, env, request_for())                  # (one run, `--quick`, measures nothing)
     walls, results = {"line": [], "baseline": []}, {"line": [], "baseline": []}
     for i in range(runs):
         for which in (("line", "baseline") if i % 2 == 0 else ("baseline", "line")):

@@ -74,8 +74,8 @@ def measure(settings, endpoint: str, runs: int, numbers, first_text: str) -> dic
     def request() -> str:
         return signed_request(settings, numbers(), first_text)
 
-    for which in envs:                               # untimed: bytecode caches, page cache
-        run_child("line", envs[which], request())
+    for which in envs if runs > 1 else ():           # untimed: bytecode caches, page cache
+        run_child("line", envs[which], request())    # (one run, `--quick`, measures nothing)
     results: dict[str, list[dict]] = {"env": [], "ssm": []}
     for i in range(runs):
         for which in (("env", "ssm") if i % 2 == 0 else ("ssm", "env")):

@@ -5,14 +5,12 @@ run from their page, and the review listing every reply `validate --segments` li
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 from handler.channels.sms.segments import encoding, segments
-from handler.checks.validation import validate
+from handler.checks import safety_walk
 from handler.core.disposition import Disposition
-from handler.infra.flow_files import FLOWS_DIR
 from handler.tools.console.diagram import node_text
 from handler.tools.vignettes import answer, known_questions
 from tests.browser.conftest import screenshot
@@ -191,18 +189,19 @@ def test_the_sample_vignettes_run_from_their_page(page, console_url):
     assert "patient:" in rows.first.locator(".transcript").inner_text()
 
 
-def test_the_review_lists_every_reply_validate_lists(page, console_url, flow):
-    report = validate([Path(flow.source)], FLOWS_DIR)[0]
+def test_the_review_lists_every_reply_the_safety_walk_sends(page, console_url, flow):
+    """The replies `triage-line validate` checks are those its safety walk sends: walked
+    here, in this process, each language's are the rows of that language's table."""
+    walks = {lang: safety_walk.walk(flow, lang) for lang in flow.languages}
     page.goto(console_url + "review", timeout=120_000)
     for lang in flow.languages:        # one table a language, each reply in its own encoding
         rows = page.locator(f"section[aria-labelledby='replies-{lang}'] table.replies tbody tr")
         # every row's cells' textContent in one round trip (row by row, a few hundred trips)
         table = rows.evaluate_all("rows => rows.map(row => Array.from(row.cells, cell => cell.textContent))")
         shown = {cells[0]: (cells[1], int(cells[2])) for cells in table}
-        assert shown == {sent.text: (sent.encoding, sent.segments) for sent in report.messages
-                         if sent.language == lang}
+        assert set(shown) == set(walks[lang].messages)
         assert all(encoding(text) == enc and segments(text) == count for text, (enc, count) in shown.items())
     assert "Passes every check" in page.locator("#validator-result").inner_text()
-    assert str(report.paths) in page.locator(".facts").nth(1).inner_text()
+    assert str(sum(walk.paths for walk in walks.values())) in page.locator(".facts").nth(1).inner_text()
     assert "DRAFT" in page.locator(".status").first.inner_text().upper()
     screenshot(page, "review")

@@ -167,7 +167,9 @@ def problems(watched: Watched, cases: list[dict], results: list[dict]) -> list[s
     json_lines = logs.JsonFormatter()
     lines: list[str] = []
     for record in watched.records:
-        lines.append(record.getMessage())
+        message = record.getMessage()
+        if "\n" in message:            # else the formatted line below holds it whole
+            lines.append(message)
         lines.append(json.dumps(getattr(record, "fields", None), default=str))
         lines.extend(LINE_FORMAT.format(record).splitlines())
         if record.name.startswith(logs.LOGGER_NAME):
