@@ -166,17 +166,18 @@ class Reader:
     rules: Mapping[str, ConceptRules] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        needs = [frozenset(words) - NOT_A_WORD if GAP in words else frozenset(words) for _, _, words in self.phrases]
-        uses = Counter(chain.from_iterable(needs))     # in how many phrases each word stands
+        uses = Counter(chain.from_iterable(words for _, _, words in self.phrases))   # how often each word stands
+        uses.pop(GAP, None)
         self._longest = max(map(len, uses), default=0)   # no longer typed word is one edit from a phrase word
         self._known = frozenset(uses) | frozenset(w for cue in (*self.cues, *self.hedges) for w in cue) | \
             self.fillers | self.not_typos
         # Each phrase under its rarest word: a message reaches only the phrases whose rarest
         # word it holds, and only those whose every word it holds are walked.
         rank = {word: n for n, word in enumerate(sorted(uses, key=lambda w: (uses[w], w)))}
-        self._by_rarest: dict[str, list[tuple[Phrase, frozenset[str]]]] = {}
-        for phrase, needed in zip(self.phrases, needs, strict=True):
-            self._by_rarest.setdefault(min(needed, key=rank.__getitem__), []).append((phrase, needed))
+        rank[GAP] = len(rank)            # never the rarest: a phrase neither starts nor ends with a gap
+        self._by_rarest: dict[str, list[Phrase]] = {}
+        for phrase in self.phrases:
+            self._by_rarest.setdefault(min(phrase.words, key=rank.__getitem__), []).append(phrase)
         self._long_words: dict[str, list[str]] | None = None      # by first letter; made on the first typo
         self._near_index: dict[str, dict[str, set[str]]] = {}   # by first letter, each made when first needed
         self._fuzzy_cache: dict[str, tuple[str, ...]] = {}
@@ -302,11 +303,11 @@ class Reader:
     def _matches(self, words: list[str]) -> list[tuple[_Match, Phrase]]:
         """Every phrase found in one clause, in the order they start."""
         alternates = [self.spelled_like(word) for word in words]
-        present = set(words).union(*alternates)
+        present = set(words).union(*alternates, NOT_A_WORD)     # a gap stands for any words
         found = []
         for word in present:
-            for phrase, needed in self._by_rarest.get(word, ()):
-                if not needed <= present:
+            for phrase in self._by_rarest.get(word, ()):
+                if not present.issuperset(phrase.words):
                     continue
                 first = phrase.words[0]
                 for start in range(len(words)):
