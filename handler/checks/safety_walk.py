@@ -68,7 +68,7 @@ def walk(flow: Flow, lang: str) -> WalkResult:
         return len(sent)
 
     def check_outcome(before: list[str], step: engine.Step, trail: str) -> None:
-        reported = engine.findings(flow, step.state)
+        reported = engine.findings(flow, step.state)     # from the state, not the engine's outcome
         needed = flow.disposition_of(reported)
         new = [code for code in reported if code not in before]
         got = step.outcome.disposition if step.outcome else None

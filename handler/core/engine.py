@@ -195,9 +195,12 @@ def _advice(flow: Flow, node_id: str, reported: Iterable[str], lang: str) -> lis
     return messages
 
 
-def _finish(flow: Flow, state: State, node_id: str, replies: list[Reply], event: Event) -> Step:
+def _finish(flow: Flow, state: State, node_id: str, replies: list[Reply], event: Event,
+            reported: list[str] | None = None) -> Step:
+    """The advice of an outcome node. `reported`: the state's findings, if the caller has
+    them already (finishing changes where the conversation stands, not its answers)."""
     state = {**state, "done": node_id, "check": None, "misses": 0}
-    reported = findings(flow, state)
+    reported = findings(flow, state) if reported is None else reported
     replies.extend(_advice(flow, node_id, reported, state["lang"]))
     outcome = Outcome(node_id, _outcome(flow, node_id).disposition, tuple(reported))
     return Step(state, tuple(replies), outcome, event)
@@ -205,10 +208,10 @@ def _finish(flow: Flow, state: State, node_id: str, replies: list[Reply], event:
 
 def _advance(flow: Flow, state: State, node_id: str, replies: list[Reply], event: Event) -> Step:
     """Walk from node_id through messages and routes to the next question or outcome."""
+    reported = findings(flow, state)     # the answers do not change on the way
     for _ in range(MAX_HOPS):
         node = flow.nodes[node_id]
         if isinstance(node, QuestionNode):
-            reported = findings(flow, state)
             skip_to = _answered_in_words(node, reported)
             if skip_to is not None:
                 node_id = skip_to
@@ -218,12 +221,12 @@ def _advance(flow: Flow, state: State, node_id: str, replies: list[Reply], event
             replies.append(question_at(flow, node_id, state["lang"]))
             return Step(state, tuple(replies), None, event)
         if isinstance(node, OutcomeNode):
-            return _finish(flow, state, node_id, replies, event)
+            return _finish(flow, state, node_id, replies, event, reported)
         if isinstance(node, MessageNode):
             replies.append(Message(node.text[state["lang"]]))
             node_id = node.next
         elif isinstance(node, RouteNode):
-            node_id = node.next_for(flow.disposition_of(findings(flow, state)))
+            node_id = node.next_for(flow.disposition_of(reported))
     raise RuntimeError(f"flow {flow.id} loops without reaching a question or outcome")
 
 
