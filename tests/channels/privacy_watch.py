@@ -170,7 +170,9 @@ def problems(watched: Watched, cases: list[dict], results: list[dict]) -> list[s
         message = record.getMessage()
         if "\n" in message:            # else the formatted line below holds it whole
             lines.append(message)
-        lines.append(json.dumps(getattr(record, "fields", None), default=str))
+        fields = getattr(record, "fields", None)       # the project's structured fields
+        if fields is not None:
+            lines.append(json.dumps(fields, default=str))
         lines.extend(LINE_FORMAT.format(record).splitlines())
         if record.name.startswith(logs.LOGGER_NAME):
             lines.append(json_lines.format(record))
