@@ -31,18 +31,24 @@ def moto_client():
         return boto3.client("dynamodb", region_name=REGION, config=CLIENT_CONFIG)
 
 
-# The longest files, longest first (seconds on 2 cores): every free-text patient watched for
-# privacy (45), the browser (35), the bench (23), the fault matrix (22), validation (15).
-LONGEST_FIRST = ("tests/channels/test_free_text_vignettes.py", "tests/browser/", "tests/slow/test_bench.py",
-                 "tests/slow/test_fault_injection.py", "tests/checks/test_validation.py", "tests/slow/")
+# The order files are handed out in under xdist (with --no-loadscope-reorder, pyproject.toml):
+# the longest first, longest first (seconds on 2 cores): every free-text patient watched for
+# privacy (45), the fault matrix (22), the browser (22), the bench (20), validation (14);
+# then the rest of the slow ones and the channels (moto, a few seconds a file), the infra
+# and the checks; the core's quick pure files last, to fill in at the end so that neither
+# worker waits long for the other.
+RUN_ORDER = ("tests/channels/test_free_text_vignettes.py", "tests/slow/test_fault_injection.py", "tests/browser/",
+             "tests/slow/test_bench.py", "tests/checks/test_validation.py", "tests/slow/",
+             "tests/channels/", "tests/infra/", "tests/checks/", "tests/core/")
 
 
 def _started_at(item) -> int:
-    return next((n for n, start in enumerate(LONGEST_FIRST) if item.nodeid.startswith(start)), len(LONGEST_FIRST))
+    return next((n for n, start in enumerate(RUN_ORDER) if item.nodeid.startswith(start)), len(RUN_ORDER))
 
 
 def pytest_collection_modifyitems(items):
-    """The longest files first: under xdist (one file per worker at a time) they then run
-    side by side from the start while the many short files fill in around them, instead of
-    one landing at the end with the other worker idle. Tests do not depend on their order."""
+    """Files in RUN_ORDER (a stable sort: collection order within each group). Under xdist,
+    one file per worker at a time, the longest then run side by side from the start while the
+    short files fill in around them, instead of one landing at the end with the other worker
+    idle. Tests do not depend on their order."""
     items.sort(key=_started_at)
