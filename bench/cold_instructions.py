@@ -2,7 +2,7 @@
 (bench/cold_child.py: import, create the app, serve one signed request), run once for
 the line and once for the baseline under valgrind's callgrind, which counts the
 instructions the process runs. Unlike milliseconds on a shared machine, the count is the
-same from run to run, so a change of a percent shows.
+same from run to run (the hash seed is fixed), so a change of a percent shows.
 
     .venv/bin/python bench/cold_instructions.py [--tree PATH]
 
@@ -35,7 +35,8 @@ def instructions(tree: Path, which: str, env: dict, request: str) -> int:
     """The instructions one cold child of `tree` runs, start to exit."""
     done = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable,
                            "-m", "bench.cold_child", which, request],
-                          cwd=tree, env={**env, "PYTHONPATH": str(tree)}, capture_output=True, text=True,
+                          cwd=tree, env={**env, "PYTHONPATH": str(tree), "PYTHONHASHSEED": "0"},
+                          capture_output=True, text=True,
                           timeout=600)
     found = COLLECTED.search(done.stderr)
     if done.returncode != 0 or found is None or '"status": 200' not in done.stdout:

@@ -32,7 +32,7 @@ def moto_client():
 
 
 # The order files are handed out in under xdist (with --no-loadscope-reorder, pyproject.toml):
-# the longest first, longest first (seconds on 2 cores): every free-text patient watched for
+# the longest files first (seconds on 2 cores): every free-text patient watched for
 # privacy (45), the fault matrix (22), the browser (22), the bench (20), validation (14);
 # then the rest of the slow ones and the channels (moto, a few seconds a file), the infra
 # and the checks; the core's quick pure files last, to fill in at the end so that neither

@@ -28,11 +28,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from itertools import chain
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from handler.core.answers import CharacterTable, normalize
 from handler.core.vocabulary import ConceptWords, NegationWords, Vocabulary
@@ -131,6 +132,13 @@ def _by_last_word(cues: Iterable[tuple[str, ...]]) -> dict[str, tuple[tuple[str,
     return {word: tuple(listed) for word, listed in index.items()}
 
 
+def _forget_oldest(kept: OrderedDict[Any, Any], most: int) -> None:
+    """Make room for one more in a bounded cache (another thread may have made it already)."""
+    if len(kept) >= most:
+        with suppress(KeyError):
+            kept.popitem(last=False)
+
+
 def _one_deletions(word: str) -> set[str]:
     return {word[:i] + word[i + 1:] for i in range(len(word))}
 
@@ -166,7 +174,7 @@ class Reader:
     rules: Mapping[str, ConceptRules] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        uses = Counter(chain.from_iterable(words for _, _, words in self.phrases))   # how often each word stands
+        uses = Counter(chain.from_iterable(phrase.words for phrase in self.phrases))   # how often each word stands
         uses.pop(GAP, None)
         self._longest = max(map(len, uses), default=0)   # no longer typed word is one edit from a phrase word
         self._known = frozenset(uses) | frozenset(w for cue in (*self.cues, *self.hedges) for w in cue) | \
@@ -183,8 +191,11 @@ class Reader:
         self._fuzzy_cache: dict[str, tuple[str, ...]] = {}
         self._cues = _by_last_word(self.cues)
         self._hedges = _by_last_word(self.hedges)
-        self._recent: dict[str, Reading] = {}   # one message is read by several layers in turn
-        self._recent_clauses: dict[tuple[str, ...], dict[str, str]] = {}
+        # Readings of the last few messages (one is read by several layers in turn) and verdicts
+        # of the last few clauses. OrderedDicts: the oldest goes with one popitem, which two
+        # threads of the local server cannot trip each other up on.
+        self._recent: OrderedDict[str, Reading] = OrderedDict()
+        self._recent_clauses: OrderedDict[tuple[str, ...], tuple[tuple[str, str], ...]] = OrderedDict()
 
     def _near(self, first: str) -> dict[str, set[str]]:
         """Every phrase word of four letters or more that starts with `first`, under each of
@@ -315,19 +326,20 @@ class Reader:
                         match = self._match_at(words, alternates, start, phrase)
                         if match:
                             found.append((match, phrase))
-        # In start order, a denial phrase before the phrases it holds ("breathing is fine").
-        return sorted(found, key=lambda pair: (pair[0].start, pair[1].strength != DENIED))
+        # In start order, a denial phrase before the phrases it holds ("breathing is fine"), then
+        # by the phrase itself: matches found in a set's order (which varies from process to
+        # process) are then read in one order everywhere, the validator's process included.
+        return sorted(found, key=lambda pair: (pair[0].start, pair[1].strength != DENIED, pair[1]))
 
-    def _clause_verdicts(self, words: list[str]) -> dict[str, str]:
+    def _clause_verdicts(self, words: list[str]) -> tuple[tuple[str, str], ...]:
         """What one clause says of each concept. The last few clauses' verdicts are kept:
         the validator reads each phrase in a score of sentences, most of them the same
         clause in other punctuation or case."""
         key = tuple(words)
         verdicts = self._recent_clauses.get(key)
         if verdicts is None:
-            verdicts = self._verdicts_of(words)
-            if len(self._recent_clauses) >= CLAUSES_KEPT:
-                self._recent_clauses.pop(next(iter(self._recent_clauses)))
+            verdicts = tuple(self._verdicts_of(words).items())    # kept, so not to be changed
+            _forget_oldest(self._recent_clauses, CLAUSES_KEPT)
             self._recent_clauses[key] = verdicts
         return verdicts
 
@@ -379,15 +391,14 @@ class Reader:
         reading = self._recent.get(text)
         if reading is None:
             reading = self._read(text)
-            if len(self._recent) >= RECENT_KEPT:
-                self._recent.pop(next(iter(self._recent)))
+            _forget_oldest(self._recent, RECENT_KEPT)
             self._recent[text] = reading
         return reading
 
     def _read(self, text: str) -> Reading:
         strongest: dict[str, str] = {}
         for words in self.clauses(text):
-            for concept, verdict in self._clause_verdicts(words).items():
+            for concept, verdict in self._clause_verdicts(words):
                 if ORDER[verdict] > ORDER.get(strongest.get(concept, ""), 0):
                     strongest[concept] = verdict
         return Reading(tuple(c for c, v in strongest.items() if v == CLEAR),

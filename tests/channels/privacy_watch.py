@@ -168,7 +168,7 @@ def problems(watched: Watched, cases: list[dict], results: list[dict]) -> list[s
     lines: list[str] = []
     for record in watched.records:
         message = record.getMessage()
-        if "\n" in message:            # else the formatted line below holds it whole
+        if message.splitlines() != [message]:      # else the formatted line below holds it whole
             lines.append(message)
         fields = getattr(record, "fields", None)       # the project's structured fields
         if fields is not None:
