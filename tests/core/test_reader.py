@@ -1,11 +1,16 @@
 """The free-text reader on a small vocabulary of its own: phrases, gaps, typos,
 denials, hedges and clause breaks. The real vocabulary is proved by the
 validator (tests/checks) and the free-text vignettes."""
+import json
+import subprocess
+import sys
+
 import pytest
 
 from handler.core.answers import normalize
 from handler.core.reader import ConceptRules, Reader
 from handler.core.vocabulary import parse_vocabulary
+from tests.paths import REPO
 
 VOCABULARY = {
     "version": "1.0.0", "languages": ["en"], "review": {"en": {"status": "draft"}},
@@ -112,3 +117,21 @@ def test_a_typed_word_longer_than_any_phrase_word_by_two_is_no_typo_of_one(reade
     assert reader.spelled_like("peeingg") == ("peeing",)       # one letter more than a phrase word
     assert reader.spelled_like("myselfff") == ()                # two more
     assert reader.read("x" * 100_000 + " chest pain").clear == ("emergency.chest_pain",)
+
+
+def test_findings_said_in_the_same_words_come_in_one_order_whatever_the_hash_seed():
+    """Two phrases matched where the same words start are read in the phrases' order, not in
+    the order a set of words happens to give (which varies with each process's hash seed):
+    the validator's process and the line's then read a message alike."""
+    vocabulary = {**VOCABULARY, "concepts": {
+        "pattern.b_cramp": {"en": {"clear": ["leg cramp"]}},
+        "pattern.a_calf": {"en": {"clear": ["leg cramp at night"]}},
+        "pattern.c_night": {"en": {"clear": ["leg"]}}}}
+    script = ("import json, sys; from handler.core.reader import Reader; "
+              "from handler.core.vocabulary import parse_vocabulary; "
+              "r = Reader.from_vocabulary(parse_vocabulary(json.loads(sys.argv[1])), 'en'); "
+              "print(r.read('leg cramp at night').clear)")
+    seen = {subprocess.run([sys.executable, "-c", script, json.dumps(vocabulary)], cwd=REPO,
+                           env={"PYTHONHASHSEED": str(seed), "PYTHONPATH": str(REPO)}, capture_output=True,
+                           text=True, check=True).stdout.strip() for seed in range(6)}
+    assert seen == {"('pattern.a_calf', 'pattern.b_cramp', 'pattern.c_night')"}
